@@ -1,0 +1,123 @@
+//! Sessions in the database, as Better Auth's internal adapter keeps them.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::crypto::generate_id;
+use crate::db::models::{NewSession, Session, User};
+use crate::db::schema::{session, user};
+use crate::wire::now;
+
+/// Where a session was created from; `""` when unknown, as Better Auth stores it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip_address: String,
+    pub user_agent: String,
+}
+
+/// `rememberMe: false` sessions live one day, whatever `expiresIn` says.
+pub const DONT_REMEMBER_LIFETIME: Duration = Duration::from_secs(86_400);
+
+fn after(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// Inserts a new session with a fresh 32-character token.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+    client: &ClientInfo,
+    lifetime: Duration,
+) -> QueryResult<Session> {
+    let now = now();
+    let id = generate_id(32);
+    let token = generate_id(32);
+    diesel::insert_into(session::table)
+        .values(NewSession {
+            id: &id,
+            expires_at: after(now, lifetime),
+            token: &token,
+            created_at: now,
+            updated_at: now,
+            ip_address: &client.ip_address,
+            user_agent: &client.user_agent,
+            user_id,
+        })
+        .returning(Session::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The session with this token and its user, whether or not it has expired.
+pub async fn find_with_user(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> QueryResult<Option<(Session, User)>> {
+    session::table
+        .inner_join(user::table)
+        .filter(session::token.eq(token))
+        .select((Session::as_select(), User::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Extends a session to `now + lifetime`; `None` when the row vanished meanwhile.
+pub async fn refresh(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    lifetime: Duration,
+) -> QueryResult<Option<Session>> {
+    let now = now();
+    diesel::update(session::table.filter(session::token.eq(token)))
+        .set((
+            session::expires_at.eq(after(now, lifetime)),
+            session::updated_at.eq(now),
+        ))
+        .returning(Session::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Deletes the session with this token, if any.
+pub async fn delete_by_token(conn: &mut AsyncPgConnection, token: &str) -> QueryResult<usize> {
+    diesel::delete(session::table.filter(session::token.eq(token)))
+        .execute(conn)
+        .await
+}
+
+/// Whether Better Auth's sliding refresh is due: at least `update_age` since the last (re)issue.
+pub fn refresh_due(s: &Session, expires_in: Duration, update_age: Duration) -> bool {
+    let issued = s.expires_at - chrono::TimeDelta::from_std(expires_in).unwrap_or_default();
+    after(issued, update_age) <= Utc::now()
+}
+
+/// Whether the session was created less than `fresh_age` ago (`0` disables the check).
+pub fn is_fresh(s: &Session, fresh_age: Duration) -> bool {
+    fresh_age.is_zero() || after(s.created_at, fresh_age) > Utc::now()
+}
+
+/// The outcome of looking a token up, as `getSession` distinguishes it.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A live session.
+    Valid(Session, User),
+    /// No such row, or it had expired (and is now deleted): the cookies should be expired.
+    Gone,
+}
+
+/// Finds a live session; deletes it when it has expired.
+pub async fn lookup(conn: &mut AsyncPgConnection, token: &str) -> QueryResult<Lookup> {
+    match find_with_user(conn, token).await? {
+        Some((s, u)) if s.expires_at >= Utc::now() => Ok(Lookup::Valid(s, u)),
+        Some(_) => {
+            delete_by_token(conn, token).await?;
+            Ok(Lookup::Gone)
+        }
+        None => Ok(Lookup::Gone),
+    }
+}

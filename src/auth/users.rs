@@ -1,0 +1,164 @@
+//! Users and their credential accounts, as Better Auth's internal adapter keeps them.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use unicode_normalization::UnicodeNormalization as _;
+
+use super::crypto::generate_id;
+use crate::db::models::{Account, NewAccount, NewUser, User};
+use crate::db::schema::{account, user};
+use crate::wire::now;
+
+/// Better Auth's provider id for email and password.
+pub const CREDENTIAL_PROVIDER: &str = "credential";
+
+/// zod v4's email pattern (`zod/v4/core/regexes.js`).
+pub fn is_valid_email(email: &str) -> bool {
+    static EMAIL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    EMAIL
+        .get_or_init(|| {
+            regex::Regex::new(r"^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$")
+                .expect("valid regex")
+        })
+        .is_match(email)
+}
+
+/// JavaScript's `toLowerCase` for the ASCII-dominated email case; Unicode-aware.
+pub fn lowercase_email(email: &str) -> String {
+    email.to_lowercase()
+}
+
+/// `findUserByEmail`: exact match on the lowercased address, then Better Auth's NFC re-check.
+pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
+    let wanted = lowercase_email(email);
+    let found = user::table
+        .filter(user::email.eq(&wanted))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    let nfc = |s: &str| s.nfc().collect::<String>().to_lowercase();
+    Ok(found.filter(|u| nfc(&u.email) == nfc(email)))
+}
+
+/// The user's credential account (`providerId = 'credential'` and `accountId = userId`).
+pub async fn find_credential_account(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+) -> QueryResult<Option<Account>> {
+    account::table
+        .filter(account::user_id.eq(user_id))
+        .filter(account::provider_id.eq(CREDENTIAL_PROVIDER))
+        .filter(account::account_id.eq(user_id))
+        .select(Account::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// What sign-up needs to create a user.
+#[derive(Debug)]
+pub struct SignUp<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub image: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+/// Creates the user and its credential account in one transaction.
+/// Returns `None` when the email is taken (a unique violation, even under a race).
+pub async fn create_with_password(
+    conn: &mut AsyncPgConnection,
+    input: SignUp<'_>,
+) -> QueryResult<Option<User>> {
+    let now = now();
+    let id = generate_id(32);
+    let email = lowercase_email(input.email);
+    let result = conn
+        .transaction(async |conn| {
+            let created = diesel::insert_into(user::table)
+                .values(NewUser {
+                    id: &id,
+                    name: input.name,
+                    email: &email,
+                    email_verified: false,
+                    image: input.image,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await?;
+            let account_id = generate_id(32);
+            diesel::insert_into(account::table)
+                .values(NewAccount {
+                    id: &account_id,
+                    account_id: &id,
+                    provider_id: CREDENTIAL_PROVIDER,
+                    user_id: &id,
+                    password: Some(input.password_hash),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .execute(conn)
+                .await?;
+            Ok(created)
+        })
+        .await;
+    match result {
+        Ok(user) => Ok(Some(user)),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces the credential account's password hash.
+pub async fn update_password(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+    password_hash: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        account::table
+            .filter(account::user_id.eq(user_id))
+            .filter(account::provider_id.eq(CREDENTIAL_PROVIDER))
+            .filter(account::account_id.eq(user_id)),
+    )
+    .set((
+        account::password.eq(password_hash),
+        account::updated_at.eq(now()),
+    ))
+    .execute(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_follow_zods_pattern() {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.com",
+            "o'brien@example.org",
+        ] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@b.c",
+            " a@b.co",
+            "a@b.co ",
+            "a..b@c.com",
+            "a@-b.com",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Configuration: one plain struct, built from the environment (and `.env`) at start-up.
+//! Every variable is documented in `.env.example`; an invalid value names the variable.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// Which algorithm new password hashes use. Both are always verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordHasherKind {
+    /// argon2id PHC strings with OWASP parameters (m=19 MiB, t=2, p=1).
+    Argon2id,
+    /// Better Auth's own scrypt format, so a Node Better Auth can read the database.
+    Scrypt,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Session lifetimes, as Better Auth's `session` options.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionConfig {
+    pub expires_in: Duration,
+    pub update_age: Duration,
+    pub fresh_age: Duration,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            expires_in: Duration::from_secs(604_800),
+            update_age: Duration::from_secs(86_400),
+            fresh_age: Duration::from_secs(86_400),
+        }
+    }
+}
+
+/// The whole server configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: SecretString,
+    pub database_pool_size: usize,
+    /// Signing secrets, newest first. The first signs; all verify.
+    pub secrets: Vec<SecretString>,
+    /// The auth base URL, including the `/api/auth` base path.
+    pub base_url: Url,
+    /// Trusted origin patterns (Better Auth syntax); the base URL's origin comes first.
+    pub trusted_origins: Vec<String>,
+    pub host: String,
+    pub port: u16,
+    pub password_hasher: PasswordHasherKind,
+    /// How many password hashes may run at once; the rest queue.
+    pub hash_concurrency: usize,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub body_limit: usize,
+    pub session: SessionConfig,
+}
+
+/// A configuration error; its message names the offending variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
+
+/// The minimum length of a signing secret.
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Builds the configuration from a variable lookup (the process environment in production).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let database_url = var("DATABASE_URL")
+            .ok_or_else(|| err("DATABASE_URL", "is required (postgres://user@host:port/db)"))?;
+        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
+            return Err(err(
+                "DATABASE_URL",
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        let secrets = parse_secrets(var("BETTER_AUTH_SECRETS"), var("BETTER_AUTH_SECRET"))?;
+        let base_url = parse_base_url(var("BETTER_AUTH_URL"))?;
+        let mut trusted_origins = vec![base_url.origin().ascii_serialization()];
+        if let Some(list) = var("BETTER_AUTH_TRUSTED_ORIGINS") {
+            trusted_origins.extend(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            );
+        }
+        let password_hasher = match var("PASSWORD_HASHER").as_deref() {
+            None | Some("argon2id") => PasswordHasherKind::Argon2id,
+            Some("scrypt") => PasswordHasherKind::Scrypt,
+            Some(other) => {
+                return Err(err(
+                    "PASSWORD_HASHER",
+                    format!("must be `argon2id` or `scrypt`, got `{other}`"),
+                ));
+            }
+        };
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(err(
+                    "LOG_FORMAT",
+                    format!("must be `pretty` or `json`, got `{other}`"),
+                ));
+            }
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let session = SessionConfig {
+            expires_in: secs(&var, "SESSION_EXPIRES_IN", 604_800)?,
+            update_age: secs(&var, "SESSION_UPDATE_AGE", 86_400)?,
+            fresh_age: secs(&var, "SESSION_FRESH_AGE", 86_400)?,
+        };
+        Ok(Self {
+            database_url: database_url.into(),
+            database_pool_size: number(&var, "DATABASE_POOL_SIZE", 10, 1, 1000)?,
+            secrets,
+            base_url,
+            trusted_origins,
+            host: var("HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port: number(&var, "PORT", 3000, 0, 65535)? as u16,
+            password_hasher,
+            hash_concurrency: number(&var, "PASSWORD_HASH_CONCURRENCY", cores, 1, 256)?,
+            log_level: var("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            log_format,
+            body_limit: number(&var, "BODY_LIMIT_BYTES", 65_536, 1024, 16 * 1024 * 1024)?,
+            session,
+        })
+    }
+
+    /// Builds the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The secret that signs new cookies and tokens.
+    pub fn current_secret(&self) -> &SecretString {
+        &self.secrets[0]
+    }
+
+    /// Whether cookies get the `__Secure-` prefix and the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// The base URL's origin, e.g. `http://localhost:3000`.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    /// The auth base URL as a string without a trailing slash, e.g. `http://localhost:3000/api/auth`.
+    pub fn auth_base(&self) -> String {
+        self.base_url.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// The database URL, for the pool and the migrator.
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}
+
+fn parse_secrets(
+    versioned: Option<String>,
+    single: Option<String>,
+) -> Result<Vec<SecretString>, ConfigError> {
+    // Better Auth's `BETTER_AUTH_SECRETS="2:new,1:old"`: the first entry is current.
+    let secrets: Vec<(String, &'static str)> = match (versioned, single) {
+        (Some(list), _) => list
+            .split(',')
+            .map(|entry| {
+                let value = entry.split_once(':').map_or(entry, |(_, s)| s).trim();
+                (value.to_string(), "BETTER_AUTH_SECRETS")
+            })
+            .collect(),
+        (None, Some(secret)) => vec![(secret, "BETTER_AUTH_SECRET")],
+        (None, None) => {
+            return Err(err(
+                "BETTER_AUTH_SECRET",
+                "is required: set it to a random string of at least 32 characters (openssl rand -base64 32)",
+            ));
+        }
+    };
+    secrets
+        .into_iter()
+        .map(|(secret, var)| {
+            if secret.chars().count() < MIN_SECRET_LEN {
+                Err(err(
+                    var,
+                    format!("must be at least {MIN_SECRET_LEN} characters long; the server refuses to start with a weaker secret"),
+                ))
+            } else {
+                Ok(SecretString::from(secret))
+            }
+        })
+        .collect()
+}
+
+fn parse_base_url(raw: Option<String>) -> Result<Url, ConfigError> {
+    let raw = raw.unwrap_or_else(|| "http://localhost:3000".into());
+    let mut url =
+        Url::parse(&raw).map_err(|e| err("BETTER_AUTH_URL", format!("is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(err(
+            "BETTER_AUTH_URL",
+            "must be an http:// or https:// URL with a host",
+        ));
+    }
+    // As Better Auth's `withPath`: a URL without a path gets the default base path.
+    if url.path() == "/" || url.path().is_empty() {
+        url.set_path("/api/auth");
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
+    let Some(raw) = var(name) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(err(
+            name,
+            format!("must be a whole number from {min} to {max}, got `{raw}`"),
+        )),
+    }
+}
+
+fn secs(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    number(var, name, default as usize, 0, 400 * 86_400).map(|n| Duration::from_secs(n as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    const BASE: [(&str, &str); 2] = [
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1/test"),
+        ("BETTER_AUTH_SECRET", "0123456789abcdef0123456789abcdef"),
+    ];
+
+    #[test]
+    fn a_short_secret_is_refused_with_the_variable_named() {
+        let e = config(&[BASE[0], ("BETTER_AUTH_SECRET", "short")]).unwrap_err();
+        assert_eq!(e.var, "BETTER_AUTH_SECRET");
+        assert!(e.to_string().contains("at least 32 characters"));
+    }
+
+    #[test]
+    fn a_missing_secret_is_refused() {
+        assert_eq!(config(&[BASE[0]]).unwrap_err().var, "BETTER_AUTH_SECRET");
+    }
+
+    #[test]
+    fn an_invalid_port_names_the_variable() {
+        let e = config(&[BASE[0], BASE[1], ("PORT", "http")]).unwrap_err();
+        assert_eq!(e.var, "PORT");
+    }
+
+    #[test]
+    fn an_https_base_url_turns_on_secure_cookies_and_gets_the_base_path() {
+        let c = config(&[
+            BASE[0],
+            BASE[1],
+            ("BETTER_AUTH_URL", "https://auth.example.com"),
+        ])
+        .unwrap();
+        assert!(c.secure_cookies());
+        assert_eq!(c.auth_base(), "https://auth.example.com/api/auth");
+        assert_eq!(c.trusted_origins[0], "https://auth.example.com");
+    }
+
+    #[test]
+    fn versioned_secrets_put_the_current_one_first() {
+        let c = config(&[
+            BASE[0],
+            (
+                "BETTER_AUTH_SECRETS",
+                "2:new-secret-0123456789abcdef0123456789,1:old-secret-0123456789abcdef0123456789",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.secrets.len(), 2);
+        assert!(c.current_secret().expose_secret().starts_with("new-secret"));
+    }
+}

@@ -1,0 +1,62 @@
+//! The database: the connection pool (with TLS per `sslmode`), embedded migrations, models and schema.
+
+pub mod models;
+pub mod schema;
+mod tls;
+
+use anyhow::Context as _;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt as _;
+
+pub use tls::{ConnectOptions, SslMode};
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The connection pool.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// One pooled connection.
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Builds the pool; connections are opened lazily, with TLS as the URL's `sslmode` says.
+pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+    let options = ConnectOptions::parse(database_url)?;
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.custom_setup = Box::new(move |_url| {
+        let options = options.clone();
+        async move { options.connect().await }.boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        database_url,
+        manager_config,
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(std::time::Duration::from_secs(10)))
+        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+/// Runs every pending migration; returns the versions it applied.
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let options = ConnectOptions::parse(database_url)?;
+    let conn = options
+        .connect()
+        .await
+        .context("connecting to the database to migrate")?;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    })
+    .await
+    .context("migration task panicked")?
+}

@@ -1,0 +1,117 @@
+//! Diesel models of Better Auth's tables, each beside its `New*` insert struct.
+//! Wire shapes live with the routes and are converted with `From`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{account, session, user, verification};
+
+/// A row of `"user"`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = user, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub image: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new `"user"` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = user)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_verified: bool,
+    pub image: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A row of `session`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = session, check_for_backend(diesel::pg::Pg))]
+pub struct Session {
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
+    pub token: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub user_id: String,
+}
+
+/// A new `session` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = session)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub token: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ip_address: &'a str,
+    pub user_agent: &'a str,
+    pub user_id: &'a str,
+}
+
+/// A row of `account`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = account, check_for_backend(diesel::pg::Pg))]
+pub struct Account {
+    pub id: String,
+    pub account_id: String,
+    pub provider_id: String,
+    pub user_id: String,
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    pub scope: Option<String>,
+    pub password: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new `account` row (credential accounts only: token columns stay NULL).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = account)]
+pub struct NewAccount<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub provider_id: &'a str,
+    pub user_id: &'a str,
+    pub password: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A row of `verification`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = verification, check_for_backend(diesel::pg::Pg))]
+pub struct Verification {
+    pub id: String,
+    pub identifier: String,
+    pub value: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new `verification` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = verification)]
+pub struct NewVerification<'a> {
+    pub id: &'a str,
+    pub identifier: &'a str,
+    pub value: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

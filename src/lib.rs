@@ -1,0 +1,12 @@
+//! better-auth-actix: a drop-in Better Auth 1.7 server and a task API on Actix-web, Diesel and PostgreSQL.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod wire;

@@ -1,0 +1,161 @@
+//! What the auth routes read from a request's headers: the session credential (bearer or cookie),
+//! the CSRF-relevant headers, and the client's IP and user agent.
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+
+use crate::auth::cookies::{find_cookie, read_signed};
+use crate::auth::ip::client_ip;
+use crate::auth::sessions::ClientInfo;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// The auth-relevant view of a request.
+#[derive(Debug, Clone, Default)]
+pub struct AuthRequest {
+    /// The verified raw session token: a valid bearer wins over the cookie (`bearer()` plugin).
+    pub session_token: Option<String>,
+    /// A valid signed `dont_remember` cookie was sent.
+    pub dont_remember: bool,
+    /// The request had a `Cookie` header of its own (bearer rewriting does not count).
+    pub has_cookie: bool,
+    pub origin: Option<String>,
+    pub referer: Option<String>,
+    pub sec_fetch_site: Option<String>,
+    pub sec_fetch_mode: Option<String>,
+    pub sec_fetch_dest: Option<String>,
+    pub client: ClientInfo,
+}
+
+fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The session token carried by `Authorization: Bearer`, as the bearer plugin reads it:
+/// a signed `token.sig` (percent-decoded) or a raw token, which it signs itself.
+pub fn bearer_token(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    if auth.len() < 7 || !auth[..7].eq_ignore_ascii_case("bearer ") {
+        return None;
+    }
+    let token = auth[7..].trim();
+    if token.is_empty() {
+        return None;
+    }
+    if !token.contains('.') {
+        return Some(token.to_owned());
+    }
+    let decoded = if token.contains('%') {
+        percent_encoding::percent_decode_str(token)
+            .decode_utf8()
+            .ok()?
+            .into_owned()
+    } else {
+        token.to_owned()
+    };
+    crate::auth::crypto::verify_signed(&state.config.secrets, &decoded, false).map(str::to_owned)
+}
+
+impl AuthRequest {
+    /// Reads the request's headers.
+    pub fn from_http(req: &HttpRequest, state: &AppState) -> Self {
+        let cookie_header = req
+            .headers()
+            .get_all(header::COOKIE)
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let has_cookie = req.headers().contains_key(header::COOKIE);
+        let secrets = &state.config.secrets;
+        let from_cookie = find_cookie(&cookie_header, &state.cookies.session_token)
+            .and_then(|raw| read_signed(raw, secrets));
+        let dont_remember = find_cookie(&cookie_header, &state.cookies.dont_remember)
+            .and_then(|raw| read_signed(raw, secrets))
+            .is_some_and(|v| v == "true");
+        let forwarded = header_str(req, "x-forwarded-for");
+        Self {
+            session_token: bearer_token(req, state).or(from_cookie),
+            dont_remember,
+            has_cookie,
+            origin: header_str(req, header::ORIGIN),
+            referer: header_str(req, header::REFERER),
+            sec_fetch_site: header_str(req, "sec-fetch-site"),
+            sec_fetch_mode: header_str(req, "sec-fetch-mode"),
+            sec_fetch_dest: header_str(req, "sec-fetch-dest"),
+            client: ClientInfo {
+                ip_address: client_ip(forwarded.as_deref()),
+                user_agent: header_str(req, header::USER_AGENT).unwrap_or_default(),
+            },
+        }
+    }
+
+    fn origin_or_referer(&self) -> Option<&str> {
+        self.origin
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .or(self.referer.as_deref().filter(|s| !s.is_empty()))
+    }
+
+    /// `validateOrigin`: with cookies (or when forced) the Origin, else the Referer, must be trusted.
+    pub fn validate_origin(&self, state: &AppState, force: bool) -> Result<(), ApiError> {
+        if !force && !self.has_cookie {
+            return Ok(());
+        }
+        match self.origin_or_referer() {
+            None | Some("null") => {
+                if self.sec_fetch_site.as_deref() == Some("same-origin") {
+                    return Ok(());
+                }
+                Err(ApiError::Forbidden(ErrorCode::MissingOrNullOrigin))
+            }
+            Some(origin) if state.origins.is_trusted_origin(origin) => Ok(()),
+            Some(origin) => {
+                tracing::warn!(origin, "untrusted origin rejected");
+                Err(ApiError::Forbidden(ErrorCode::InvalidOrigin))
+            }
+        }
+    }
+
+    /// `formCsrfMiddleware` of sign-in and sign-up (Fetch Metadata first-login protection).
+    pub fn validate_form_csrf(&self, state: &AppState) -> Result<(), ApiError> {
+        if self.has_cookie {
+            return self.validate_origin(state, false);
+        }
+        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if present(&self.sec_fetch_site)
+            || present(&self.sec_fetch_mode)
+            || present(&self.sec_fetch_dest)
+        {
+            if self.sec_fetch_site.as_deref() == Some("cross-site")
+                && self.sec_fetch_mode.as_deref() == Some("navigate")
+            {
+                return Err(ApiError::Forbidden(
+                    ErrorCode::CrossSiteNavigationLoginBlocked,
+                ));
+            }
+            return self.validate_origin(state, true);
+        }
+        if self.origin_or_referer().is_some() {
+            return self.validate_origin(state, true);
+        }
+        Ok(())
+    }
+}
+
+impl FromRequest for AuthRequest {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.app_data::<web::Data<AppState>>() {
+            Some(state) => Ok(Self::from_http(req, state)),
+            None => Err(ApiError::internal(anyhow::anyhow!(
+                "AppState is not registered"
+            ))),
+        })
+    }
+}

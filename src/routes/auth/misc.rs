@@ -1,0 +1,65 @@
+//! `GET /ok` and `GET /error` (`better-auth/src/api/routes/ok.ts`, `error.ts`).
+
+use actix_web::{HttpRequest, HttpResponse, get};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// `/ok` response.
+#[derive(Serialize, ToSchema)]
+pub struct OkResponse {
+    ok: bool,
+}
+
+/// Check that the auth API is up.
+#[utoipa::path(tag = "auth", responses((status = 200, description = "Up", body = OkResponse)))]
+#[get("/ok")]
+pub async fn ok() -> HttpResponse {
+    HttpResponse::Ok().json(OkResponse { ok: true })
+}
+
+/// Better Auth's HTML error page, shown after a failed redirect flow.
+#[utoipa::path(
+    tag = "auth",
+    params(
+        ("error" = Option<String>, Query, description = "Error code"),
+        ("error_description" = Option<String>, Query, description = "Description"),
+    ),
+    responses((status = 200, description = "HTML page", content_type = "text/html", body = String))
+)]
+#[get("/error")]
+pub async fn error_page(req: HttpRequest) -> HttpResponse {
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let code = html_escape(get("error"));
+    let code = if code.is_empty() {
+        "UNKNOWN".to_string()
+    } else {
+        code
+    };
+    let description = html_escape(get("error_description"));
+    HttpResponse::Ok()
+        .content_type("text/html")
+        .body(format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"UTF-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\"><title>Error</title></head><body><h1>Error</h1><p>Code: <code>{code}</code></p><p>{description}</p><p><a href=\"/\">Go back home</a></p></body></html>"
+        ))
+}
+
+fn html_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '&' => "&amp;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c => c.to_string(),
+        })
+        .collect()
+}

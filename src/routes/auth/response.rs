@@ -1,0 +1,183 @@
+//! Better Auth's response shapes and headers: user and session objects, session cookies, and the
+//! bearer plugin's `set-auth-token`.
+
+use actix_web::{HttpResponse, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::crypto::sign_value;
+use crate::db::models::{Session, User};
+use crate::state::AppState;
+use crate::wire::ser_iso;
+
+/// A user, in Better Auth's key order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponse {
+    #[schema(example = "Alice")]
+    pub name: String,
+    #[schema(example = "alice@example.com")]
+    pub email: String,
+    pub email_verified: bool,
+    pub image: Option<String>,
+    #[serde(serialize_with = "ser_iso")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-24T21:44:44.205Z")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_iso")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-24T21:44:44.205Z")]
+    pub updated_at: DateTime<Utc>,
+    #[schema(example = "xMbf3brruZJ0wSl1zVwZIbH27yk1V866")]
+    pub id: String,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> Self {
+        Self {
+            name: u.name,
+            email: u.email,
+            email_verified: u.email_verified,
+            image: u.image,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            id: u.id,
+        }
+    }
+}
+
+/// A session, in Better Auth's key order; it includes the raw token, as Better Auth's does.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResponse {
+    #[serde(serialize_with = "ser_iso")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: DateTime<Utc>,
+    pub token: String,
+    #[serde(serialize_with = "ser_iso")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_iso")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub user_id: String,
+    pub id: String,
+}
+
+impl From<Session> for SessionResponse {
+    fn from(s: Session) -> Self {
+        Self {
+            expires_at: s.expires_at,
+            token: s.token,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            ip_address: s.ip_address,
+            user_agent: s.user_agent,
+            user_id: s.user_id,
+            id: s.id,
+        }
+    }
+}
+
+/// `get-session`'s body when a session is found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionWithUser {
+    pub session: SessionResponse,
+    pub user: UserResponse,
+}
+
+/// Headers a Better Auth response may carry besides its body.
+#[derive(Debug, Default)]
+pub struct AuthHeaders {
+    cookies: Vec<String>,
+    /// The bearer plugin's `set-auth-token` (signed token).
+    auth_token: Option<String>,
+    /// The jwt plugin's `set-auth-jwt`.
+    auth_jwt: Option<String>,
+    location: Option<String>,
+    no_store: bool,
+}
+
+impl AuthHeaders {
+    /// Sets the session cookie (and `dont_remember` when asked), plus `set-auth-token`.
+    /// `had_dont_remember` expires a stale `dont_remember` cookie on a remembered sign-in.
+    pub fn set_session(
+        &mut self,
+        state: &AppState,
+        token: &str,
+        dont_remember: bool,
+        had_dont_remember: bool,
+    ) {
+        let secret = state.config.current_secret();
+        let max_age = (!dont_remember).then(|| state.config.session.expires_in.as_secs());
+        self.cookies
+            .push(state.cookies.session(secret, token, max_age));
+        if dont_remember {
+            self.cookies.push(state.cookies.dont_remember(secret));
+        } else if had_dont_remember {
+            self.cookies
+                .push(state.cookies.expire(&state.cookies.dont_remember));
+        }
+        self.auth_token = Some(sign_value(secret, token));
+    }
+
+    /// Expires the session cookies, as `deleteSessionCookie`.
+    pub fn clear_session(&mut self, state: &AppState) {
+        self.cookies.extend(state.cookies.expire_all());
+    }
+
+    /// Adds the jwt plugin's `set-auth-jwt` header.
+    pub fn set_jwt(&mut self, jwt: String) {
+        self.auth_jwt = Some(jwt);
+    }
+
+    /// Adds a `Location` header (the status stays what the route says).
+    pub fn location(&mut self, url: impl Into<String>) {
+        self.location = Some(url.into());
+    }
+
+    /// `cache-control: no-store` and `pragma: no-cache`, as `get-session` sends.
+    pub fn no_store(&mut self) {
+        self.no_store = true;
+    }
+
+    /// Builds the response with a JSON body.
+    pub fn json(self, status: StatusCode, body: &impl Serialize) -> HttpResponse {
+        self.builder(status).json(body)
+    }
+
+    /// Builds the response with no body (redirects).
+    pub fn empty(self, status: StatusCode) -> HttpResponse {
+        let mut response = self.builder(status);
+        response.content_type("application/json");
+        response.finish()
+    }
+
+    fn builder(self, status: StatusCode) -> actix_web::HttpResponseBuilder {
+        let mut response = HttpResponse::build(status);
+        for cookie in self.cookies {
+            response.append_header(("set-cookie", cookie));
+        }
+        let mut exposed = Vec::new();
+        if let Some(jwt) = self.auth_jwt {
+            response.insert_header(("set-auth-jwt", jwt));
+            exposed.push("set-auth-jwt");
+        }
+        if let Some(token) = self.auth_token {
+            response.insert_header(("set-auth-token", token));
+            exposed.push("set-auth-token");
+        }
+        if !exposed.is_empty() {
+            response.insert_header(("access-control-expose-headers", exposed.join(", ")));
+        }
+        if let Some(location) = self.location {
+            response.insert_header(("location", location));
+        }
+        if self.no_store {
+            response.insert_header(("cache-control", "no-store"));
+            response.insert_header(("pragma", "no-cache"));
+        }
+        response
+    }
+}

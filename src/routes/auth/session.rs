@@ -1,0 +1,123 @@
+//! `GET /get-session` and `POST /sign-out` (`better-auth/src/api/routes/session.ts`, `sign-out.ts`).
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::body::RawBody;
+use super::{AuthHeaders, AuthRequest, SessionWithUser, origin_check};
+use crate::auth::sessions::{self, Lookup};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::state::AppState;
+
+/// `z.coerce.boolean()`: any non-empty value, even `"false"`, is true.
+fn query_flag(req: &HttpRequest, name: &str) -> bool {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .iter()
+        .any(|(k, v)| k == name && !v.is_empty())
+}
+
+/// Get the current session.
+///
+/// Returns the session and its user, or `null` when there is none. Extends the session (sliding
+/// refresh) once per `updateAge`, unless `disableRefresh` is set or the session is not remembered.
+#[utoipa::path(
+    tag = "auth",
+    params(
+        ("disableCookieCache" = Option<bool>, Query, description = "Bypass the cookie cache (always bypassed here)"),
+        ("disableRefresh" = Option<bool>, Query, description = "Do not extend the session"),
+    ),
+    responses(
+        (status = 200, description = "The session, or `null`", body = Option<SessionWithUser>,
+            headers(("set-auth-jwt" = String, description = "A fresh JWT (jwt plugin)"))),
+        (status = 401, description = "The session vanished during refresh", body = ErrorBody),
+    ),
+    security((), ("bearerSession" = []), ("sessionCookie" = []))
+)]
+#[get("/get-session")]
+pub async fn get_session(
+    state: web::Data<AppState>,
+    ctx: AuthRequest,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut headers = AuthHeaders::default();
+    headers.no_store();
+    let Some(token) = ctx.session_token.as_deref() else {
+        return Ok(headers.json(StatusCode::OK, &()));
+    };
+    let mut conn = state.conn().await?;
+    let (mut session, user) = match sessions::lookup(&mut conn, token).await? {
+        Lookup::Valid(s, u) => (s, u),
+        Lookup::Gone => {
+            headers.clear_session(&state);
+            return Ok(headers.json(StatusCode::OK, &()));
+        }
+    };
+    let cfg = state.config.session;
+    if !ctx.dont_remember
+        && !query_flag(&req, "disableRefresh")
+        && sessions::refresh_due(&session, cfg.expires_in, cfg.update_age)
+    {
+        let Some(refreshed) = sessions::refresh(&mut conn, token, cfg.expires_in).await? else {
+            headers.clear_session(&state);
+            return Err(ApiError::Unauthorized(ErrorCode::FailedToGetSession));
+        };
+        session = refreshed;
+        headers.set_session(&state, &session.token, false, false);
+    }
+    let body = SessionWithUser {
+        session: session.into(),
+        user: user.into(),
+    };
+    Ok(headers.json(StatusCode::OK, &body))
+}
+
+/// `POST /get-session`: Better Auth answers 405 unless `deferSessionRefresh` is on.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 405, description = "deferSessionRefresh is not enabled", body = ErrorBody))
+)]
+#[post("/get-session")]
+pub async fn post_get_session(raw: RawBody) -> Result<HttpResponse, ApiError> {
+    raw.parse(false)?;
+    Err(ApiError::MethodNotAllowed(
+        ErrorCode::MethodNotAllowedDeferSessionRequired,
+    ))
+}
+
+/// Sign-out response.
+#[derive(Serialize, ToSchema)]
+pub struct SignOutResponse {
+    success: bool,
+}
+
+/// Sign out.
+///
+/// Deletes the current session, if any, and always expires the session cookies.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "Signed out", body = SignOutResponse),
+        (status = 403, description = "Cookie sent without a trusted Origin", body = ErrorBody),
+    ),
+    security((), ("bearerSession" = []), ("sessionCookie" = []))
+)]
+#[post("/sign-out")]
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    ctx: AuthRequest,
+    raw: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let body = raw.parse(false)?;
+    origin_check(&ctx, &state, body.as_ref(), None)?;
+    if let Some(token) = ctx.session_token.as_deref() {
+        let deleted = sessions::delete_by_token(&mut *state.conn().await?, token).await?;
+        if deleted > 0 {
+            tracing::info!(target: "audit", event = "sign_out", ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
+        }
+    }
+    let mut headers = AuthHeaders::default();
+    headers.clear_session(&state);
+    Ok(headers.json(StatusCode::OK, &SignOutResponse { success: true }))
+}

@@ -1,0 +1,126 @@
+//! `POST /sign-up/email` (`better-auth/src/api/routes/sign-up.ts`).
+
+use actix_web::{HttpResponse, http::StatusCode, post, web};
+use secrecy::SecretString;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
+use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
+use crate::auth::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, js_length};
+use crate::auth::sessions::{self, DONT_REMEMBER_LIFETIME};
+use crate::auth::users::{self, SignUp};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::state::AppState;
+
+const FIELDS: &[super::body::Field] = &[
+    req("name", Kind::String),
+    req("email", Kind::Email),
+    req("password", Kind::NonEmpty),
+    opt("image", Kind::String),
+    opt("callbackURL", Kind::String),
+    opt("rememberMe", Kind::Boolean),
+];
+
+/// Sign-up request body.
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
+#[schema(example = json!({"name": "Alice", "email": "alice@example.com", "password": "correct horse battery"}))]
+pub struct SignUpRequest {
+    name: String,
+    email: String,
+    password: String,
+    image: Option<String>,
+    #[schema(rename = "callbackURL")]
+    callback_url: Option<String>,
+    #[schema(rename = "rememberMe")]
+    remember_me: Option<bool>,
+}
+
+/// Sign-up response.
+#[derive(Serialize, ToSchema)]
+pub struct SignUpResponse {
+    /// The raw session token.
+    token: Option<String>,
+    user: UserResponse,
+}
+
+/// Sign up with email and password.
+///
+/// Creates the user and its credential account, signs the user in and sets the session cookie.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = SignUpRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed up and signed in", body = SignUpResponse,
+            headers(("set-auth-token" = String, description = "Signed session token (bearer plugin)"))),
+        (status = 400, description = "Validation failed, or password too short or long", body = ErrorBody),
+        (status = 403, description = "Origin or CSRF check failed", body = ErrorBody),
+        (status = 415, description = "Unsupported content type", body = ErrorBody),
+        (status = 422, description = "Email already registered", body = ErrorBody),
+    )
+)]
+#[post("/sign-up/email")]
+pub async fn sign_up_email(
+    state: web::Data<AppState>,
+    ctx: AuthRequest,
+    raw: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let body = raw.parse(true)?;
+    origin_check(&ctx, &state, body.as_ref(), None)?;
+    let obj = validate(body.as_ref(), FIELDS, true)?;
+    ctx.validate_form_csrf(&state)?;
+    let (name, email, password) = (
+        str_field(obj, "name").unwrap_or_default(),
+        str_field(obj, "email").unwrap_or_default(),
+        str_field(obj, "password").unwrap_or_default(),
+    );
+    let length = js_length(password);
+    if length < MIN_PASSWORD_LEN {
+        return Err(ApiError::BadRequest(ErrorCode::PasswordTooShort));
+    }
+    if length > MAX_PASSWORD_LEN {
+        return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
+    }
+    if users::find_by_email(&mut *state.conn().await?, email)
+        .await?
+        .is_some()
+    {
+        tracing::info!(target: "audit", event = "sign_up", outcome = "failure", reason = "email_taken", ip = %ctx.client.ip_address);
+        return Err(ApiError::Unprocessable(
+            ErrorCode::UserAlreadyExistsUseAnotherEmail,
+        ));
+    }
+    // The hash runs with no connection held, so a sign-up storm cannot drain the pool.
+    let hash = state.hasher.hash(&SecretString::from(password)).await?;
+    let mut conn = state.conn().await?;
+    let input = SignUp {
+        name,
+        email,
+        image: str_field(obj, "image"),
+        password_hash: &hash,
+    };
+    let Some(user) = users::create_with_password(&mut conn, input).await? else {
+        return Err(ApiError::Unprocessable(
+            ErrorCode::UserAlreadyExistsUseAnotherEmail,
+        ));
+    };
+    let dont_remember = bool_field(obj, "rememberMe") == Some(false);
+    let lifetime = if dont_remember {
+        DONT_REMEMBER_LIFETIME
+    } else {
+        state.config.session.expires_in
+    };
+    let session = sessions::create(&mut conn, &user.id, &ctx.client, lifetime).await?;
+    tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
+    let mut headers = AuthHeaders::default();
+    headers.set_session(&state, &session.token, dont_remember, ctx.dont_remember);
+    let body = SignUpResponse {
+        token: Some(session.token),
+        user: user.into(),
+    };
+    Ok(headers.json(StatusCode::OK, &body))
+}

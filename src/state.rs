@@ -1,0 +1,38 @@
+//! What every handler shares: configuration, the pool, the hasher, and the derived auth settings.
+
+use crate::auth::cookies::CookieNames;
+use crate::auth::origin::TrustedOrigins;
+use crate::auth::password::PasswordHasher;
+use crate::config::Config;
+use crate::db::{DbConn, DbPool};
+use crate::error::ApiError;
+
+/// Application state, shared through `web::Data`.
+pub struct AppState {
+    pub config: Config,
+    pub pool: DbPool,
+    pub hasher: PasswordHasher,
+    pub origins: TrustedOrigins,
+    pub cookies: CookieNames,
+}
+
+impl AppState {
+    /// Derives the state from the configuration.
+    pub fn new(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+        let hasher = PasswordHasher::new(config.password_hasher, config.hash_concurrency)?;
+        let origins = TrustedOrigins::new(&config.trusted_origins);
+        let cookies = CookieNames::new(config.secure_cookies());
+        Ok(Self {
+            config,
+            pool,
+            hasher,
+            origins,
+            cookies,
+        })
+    }
+
+    /// One connection from the pool.
+    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+        Ok(self.pool.get().await?)
+    }
+}

@@ -1,0 +1,47 @@
+//! Wire conventions shared by every JSON response: JavaScript's `Date.toJSON` timestamps.
+
+use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
+use serde::Serializer;
+
+/// Now, truncated to milliseconds: what JavaScript's `new Date()` can represent, so what we store
+/// is exactly what we send.
+pub fn now() -> DateTime<Utc> {
+    truncate_ms(Utc::now())
+}
+
+/// A timestamp truncated to milliseconds.
+pub fn truncate_ms(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(t)
+}
+
+/// `2026-11-24T21:44:44.205Z`.
+pub fn iso(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Serializes a timestamp as `Date.toJSON` does.
+pub fn ser_iso<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&iso(t))
+}
+
+/// Serializes an optional timestamp as `Date.toJSON` does, `null` when absent.
+pub fn ser_iso_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&iso(t)),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 24, 21, 44, 44).unwrap();
+        assert_eq!(iso(&t), "2026-11-24T21:44:44.000Z");
+        let t = t + TimeDelta::microseconds(205_999);
+        assert_eq!(iso(&truncate_ms(t)), "2026-11-24T21:44:44.205Z");
+    }
+}
