@@ -3,7 +3,11 @@
 use std::net::TcpListener;
 
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
 use actix_web::dev::Server;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt as _;
@@ -36,6 +40,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
                 .wrap(cors(&state))
+                .wrap(from_fn(cors_scope))
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
@@ -69,13 +74,52 @@ fn cors(state: &web::Data<AppState>) -> Cors {
         })
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allow_any_header()
-        .expose_headers([
-            "set-auth-token",
-            "set-auth-jwt",
-            "x-total-count",
-            "location",
-        ])
         .supports_credentials()
         .block_on_origin_mismatch(false)
         .max_age(600)
+}
+
+/// Headers a cross-origin frontend must be able to read.
+const EXPOSED: [&str; 4] = [
+    "set-auth-token",
+    "set-auth-jwt",
+    "x-total-count",
+    "location",
+];
+
+/// actix-cors decorates every response; this keeps its headers to real CORS requests (so a same-origin
+/// response is byte-for-byte Better Auth's) and merges the exposed headers with those a route set.
+async fn cors_scope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let cross_origin = req.headers().contains_key(header::ORIGIN);
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        if !cross_origin {
+            headers.remove(header::VARY);
+        }
+        return Ok(res);
+    }
+    let mut exposed: Vec<String> = headers
+        .get(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in EXPOSED {
+        if !exposed.iter().any(|e| e.eq_ignore_ascii_case(name)) {
+            exposed.push(name.to_owned());
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&exposed.join(", ")) {
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+    }
+    Ok(res)
 }
