@@ -212,6 +212,10 @@ async fn post_get_session_is_405_as_in_better_auth() {
     let response = app.auth_post("/get-session", &json!({})).await;
     assert_eq!(response.status(), 405);
     assert_eq!(
+        header(response.headers(), "cache-control").as_deref(),
+        Some("no-store")
+    );
+    assert_eq!(
         response.json::<Value>().await.unwrap()["code"],
         "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED"
     );
@@ -252,13 +256,26 @@ async fn ok_error_and_unknown_routes_behave_as_better_auth() {
         app.auth_get("/ok").await.text().await.unwrap(),
         r#"{"ok":true}"#
     );
-    let error = app.auth_get("/error?error=<script>").await;
+    let error = app
+        .auth_get("/error?error=<script>&error_description=<b>x</b>")
+        .await;
     assert_eq!(
         header(error.headers(), "content-type").as_deref(),
         Some("text/html")
     );
     let html = error.text().await.unwrap();
-    assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
+    assert!(
+        html.contains("<code>UNKNOWN</code>") && !html.contains("<script>"),
+        "{html}"
+    );
+    assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
+    let coded = app
+        .auth_get("/error?error=INVALID_TOKEN")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(coded.contains("<code>INVALID_TOKEN</code>"));
     for (method, path) in [
         ("GET", "/nope"),
         ("GET", "/sign-in/email"),
