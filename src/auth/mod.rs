@@ -4,7 +4,10 @@
 pub mod cookies;
 pub mod crypto;
 pub mod ip;
+pub mod jwks;
+pub mod jwt_sign;
 pub mod origin;
 pub mod password;
 pub mod sessions;
+pub mod symmetric;
 pub mod users;

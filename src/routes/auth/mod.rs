@@ -2,6 +2,7 @@
 
 mod body;
 mod context;
+mod jwt;
 mod misc;
 mod response;
 mod session;
@@ -35,6 +36,8 @@ pub fn scope() -> Scope<
         .service(session::get_session)
         .service(session::post_get_session)
         .service(session::sign_out)
+        .service(jwt::get_token)
+        .service(jwt::get_jwks)
         .service(misc::ok)
         .service(misc::error_page)
         .default_service(actix_web::web::to(no_route))
