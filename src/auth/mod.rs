@@ -8,6 +8,7 @@ pub mod jwks;
 pub mod jwt_sign;
 pub mod origin;
 pub mod password;
+pub mod rate_limit;
 pub mod sessions;
 pub mod symmetric;
 pub mod users;

@@ -4,6 +4,7 @@ mod body;
 mod context;
 mod jwt;
 mod misc;
+mod rate_limit;
 mod response;
 mod session;
 mod sign_in;
@@ -14,6 +15,7 @@ use utoipa_actix_web::scope::Scope;
 
 pub use body::RawBody;
 pub use context::{AuthRequest, bearer_token};
+pub use rate_limit::rate_limit;
 pub use response::{AuthHeaders, SessionResponse, SessionWithUser, UserResponse};
 
 use crate::auth::origin::UrlLabel;
