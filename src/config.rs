@@ -230,7 +230,9 @@ fn check_len(secret: &str, var: &'static str) -> Result<(), ConfigError> {
     if secret.chars().count() < MIN_SECRET_LEN {
         return Err(err(
             var,
-            format!("must be at least {MIN_SECRET_LEN} characters long; the server refuses to start with a weaker secret"),
+            format!(
+                "must be at least {MIN_SECRET_LEN} characters long; the server refuses to start with a weaker secret"
+            ),
         ));
     }
     Ok(())
@@ -256,12 +258,18 @@ fn parse_versioned(list: &str) -> Result<Vec<(Option<u32>, SecretString)>, Confi
         entries.push((Some(version), SecretString::from(secret)));
     }
     if entries.is_empty() {
-        return Err(err(VAR, "must contain at least one `<version>:<secret>` entry"));
+        return Err(err(
+            VAR,
+            "must contain at least one `<version>:<secret>` entry",
+        ));
     }
     Ok(entries)
 }
 
-fn parse_secrets(versioned: Option<String>, single: Option<String>) -> Result<Secrets, ConfigError> {
+fn parse_secrets(
+    versioned: Option<String>,
+    single: Option<String>,
+) -> Result<Secrets, ConfigError> {
     match (versioned, single) {
         (Some(list), legacy) => Ok(Secrets {
             entries: parse_versioned(&list)?,
@@ -396,12 +404,18 @@ mod tests {
         let c = config(&[
             BASE[0],
             BASE[1],
-            ("BETTER_AUTH_SECRETS", "3:new-secret-0123456789abcdef0123456789"),
+            (
+                "BETTER_AUTH_SECRETS",
+                "3:new-secret-0123456789abcdef0123456789",
+            ),
         ])
         .unwrap();
         assert_eq!(c.secret_versions, [3]);
         assert_eq!(
-            c.legacy_secret.as_ref().map(|s| s.expose_secret().to_owned()).as_deref(),
+            c.legacy_secret
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned())
+                .as_deref(),
             Some(BASE[1].1)
         );
         for bad in [
@@ -448,7 +462,10 @@ mod tests {
             ("RATE_LIMIT_STORAGE", "redis"),
             ("RATE_LIMIT_ENABLED", "maybe"),
         ] {
-            assert_eq!(config(&[BASE[0], BASE[1], (var, value)]).unwrap_err().var, var);
+            assert_eq!(
+                config(&[BASE[0], BASE[1], (var, value)]).unwrap_err().var,
+                var
+            );
         }
     }
 }

@@ -92,17 +92,40 @@ mod tests {
         let peer = |s: &str| Some(s.parse::<IpAddr>().unwrap());
         let proxies = nets(&["10.0.0.0/8", "127.0.0.1/32"]);
         // An untrusted peer is the client, whatever it forwards.
-        assert_eq!(rate_limit_ip(peer("203.0.113.5"), Some("1.2.3.4"), &proxies).as_deref(), Some("203.0.113.5"));
-        assert_eq!(rate_limit_ip(peer("203.0.113.5"), Some("1.2.3.4"), &[]).as_deref(), Some("203.0.113.5"));
+        assert_eq!(
+            rate_limit_ip(peer("203.0.113.5"), Some("1.2.3.4"), &proxies).as_deref(),
+            Some("203.0.113.5")
+        );
+        assert_eq!(
+            rate_limit_ip(peer("203.0.113.5"), Some("1.2.3.4"), &[]).as_deref(),
+            Some("203.0.113.5")
+        );
         // Behind proxies: the right-most untrusted hop; a spoofed left-most entry is ignored.
         assert_eq!(
-            rate_limit_ip(peer("127.0.0.1"), Some("6.6.6.6, 198.51.100.9, 10.1.2.3"), &proxies).as_deref(),
+            rate_limit_ip(
+                peer("127.0.0.1"),
+                Some("6.6.6.6, 198.51.100.9, 10.1.2.3"),
+                &proxies
+            )
+            .as_deref(),
             Some("198.51.100.9")
         );
-        assert_eq!(rate_limit_ip(peer("::ffff:10.0.0.2"), Some("198.51.100.9"), &proxies).as_deref(), Some("198.51.100.9"));
-        assert_eq!(rate_limit_ip(peer("127.0.0.1"), None, &proxies).as_deref(), Some("127.0.0.1"));
-        assert_eq!(rate_limit_ip(peer("127.0.0.1"), Some("10.0.0.9, 10.0.0.8"), &proxies).as_deref(), Some("10.0.0.9"));
-        assert_eq!(rate_limit_ip(peer("127.0.0.1"), Some("198.51.100.9, junk"), &proxies), None);
+        assert_eq!(
+            rate_limit_ip(peer("::ffff:10.0.0.2"), Some("198.51.100.9"), &proxies).as_deref(),
+            Some("198.51.100.9")
+        );
+        assert_eq!(
+            rate_limit_ip(peer("127.0.0.1"), None, &proxies).as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(
+            rate_limit_ip(peer("127.0.0.1"), Some("10.0.0.9, 10.0.0.8"), &proxies).as_deref(),
+            Some("10.0.0.9")
+        );
+        assert_eq!(
+            rate_limit_ip(peer("127.0.0.1"), Some("198.51.100.9, junk"), &proxies),
+            None
+        );
         assert_eq!(rate_limit_ip(None, Some("198.51.100.9"), &proxies), None);
         assert_eq!(
             rate_limit_ip(peer("2001:db8:abcd:12:1:2:3:4"), None, &proxies).as_deref(),

@@ -58,7 +58,9 @@ impl SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,8 +74,17 @@ fn generate_pair() -> (String, String) {
     rand::fill(&mut seed);
     let key = ed25519_dalek::SigningKey::from_bytes(&seed);
     let x = URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes());
-    let public = PublicJwk { crv: ED25519.into(), x: x.clone(), kty: "OKP".into() };
-    let private = PrivateJwk { crv: ED25519.into(), d: URL_SAFE_NO_PAD.encode(seed), x, kty: "OKP".into() };
+    let public = PublicJwk {
+        crv: ED25519.into(),
+        x: x.clone(),
+        kty: "OKP".into(),
+    };
+    let private = PrivateJwk {
+        crv: ED25519.into(),
+        d: URL_SAFE_NO_PAD.encode(seed),
+        x,
+        kty: "OKP".into(),
+    };
     (to_json(&public), to_json(&private))
 }
 
@@ -94,7 +105,11 @@ fn live_eddsa(at: DateTime<Utc>) -> jwks::BoxedQuery<'static, diesel::pg::Pg> {
 
 /// The newest live Ed25519 key, if any.
 pub async fn latest_live(conn: &mut AsyncPgConnection) -> QueryResult<Option<Jwk>> {
-    live_eddsa(now()).select(Jwk::as_select()).first(conn).await.optional()
+    live_eddsa(now())
+        .select(Jwk::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Mints a key unless another request or instance just did: under a transaction-scoped advisory
@@ -137,7 +152,10 @@ pub async fn insert_new(conn: &mut AsyncPgConnection, config: &Config) -> QueryR
 }
 
 /// Better Auth's `resolveSigningKey` for EdDSA: the newest live key, minted when there is none.
-pub async fn signing_key(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result<SigningKey> {
+pub async fn signing_key(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+) -> anyhow::Result<SigningKey> {
     let row = match latest_live(conn).await? {
         Some(row) => row,
         None => mint(conn, config).await?,
@@ -157,7 +175,11 @@ pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> 
         _ => anyhow::bail!("privateKey of jwks row {} is neither a string nor a JWK", row.id),
     };
     let jwk: PrivateJwk = serde_json::from_str(&json).context("private JWK")?;
-    anyhow::ensure!(jwk.kty == "OKP" && jwk.crv == ED25519, "jwks row {} is not an Ed25519 key", row.id);
+    anyhow::ensure!(
+        jwk.kty == "OKP" && jwk.crv == ED25519,
+        "jwks row {} is not an Ed25519 key",
+        row.id
+    );
     let seed: [u8; 32] = URL_SAFE_NO_PAD
         .decode(&jwk.d)
         .ok()
@@ -169,12 +191,16 @@ pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> 
         "jwks row {}: private and public halves differ",
         row.id
     );
-    Ok(SigningKey { kid: row.id.clone(), key })
+    Ok(SigningKey {
+        kid: row.id.clone(),
+        key,
+    })
 }
 
 /// Whether a key is still published: unexpired, or expired less than the grace period ago.
 fn published(row: &Jwk, config: &Config, at: DateTime<Utc>) -> bool {
-    row.expires_at.is_none_or(|exp| after(exp, config.jwt.grace_period) > at)
+    row.expires_at
+        .is_none_or(|exp| after(exp, config.jwt.grace_period) > at)
 }
 
 /// One `/jwks` entry: `{alg, crv, ...publicKey, kid}` with JavaScript's spread key order.
@@ -184,8 +210,14 @@ fn public_entry(row: &Jwk) -> Option<Value> {
         return None;
     };
     let mut out = Map::new();
-    out.insert("alg".into(), Value::String(row.alg.clone().unwrap_or_else(|| EDDSA.into())));
-    out.insert("crv".into(), row.crv.clone().map_or(Value::Null, Value::String));
+    out.insert(
+        "alg".into(),
+        Value::String(row.alg.clone().unwrap_or_else(|| EDDSA.into())),
+    );
+    out.insert(
+        "crv".into(),
+        row.crv.clone().map_or(Value::Null, Value::String),
+    );
     out.extend(public);
     if out.get("crv").is_some_and(Value::is_null) {
         out.shift_remove("crv");
@@ -201,14 +233,22 @@ pub async fn public_keys(
     config: &Config,
     mint_if_empty: bool,
 ) -> QueryResult<Vec<Value>> {
-    let all = || jwks::table.order(jwks::created_at.asc()).select(Jwk::as_select());
+    let all = || {
+        jwks::table
+            .order(jwks::created_at.asc())
+            .select(Jwk::as_select())
+    };
     let mut rows: Vec<Jwk> = all().load(conn).await?;
     if rows.is_empty() && mint_if_empty {
         mint(conn, config).await?;
         rows = all().load(conn).await?;
     }
     let at = now();
-    Ok(rows.iter().filter(|r| published(r, config, at)).filter_map(public_entry).collect())
+    Ok(rows
+        .iter()
+        .filter(|r| published(r, config, at))
+        .filter_map(public_entry)
+        .collect())
 }
 
 /// Verifies an EdDSA JWT against the `jwks` key named by its `kid` (as Better Auth's `verifyJWT`):
@@ -244,7 +284,9 @@ pub async fn verify_eddsa<C: DeserializeOwned>(
     validation.set_issuer(&[config.jwt_iss()]);
     validation.set_audience(&[config.jwt_aud()]);
     validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
-    Ok(jsonwebtoken::decode::<C>(token, &key, &validation).ok().map(|d| d.claims))
+    Ok(jsonwebtoken::decode::<C>(token, &key, &validation)
+        .ok()
+        .map(|d| d.claims))
 }
 
 async fn find_eddsa(conn: &mut AsyncPgConnection, kid: &str) -> QueryResult<Option<Jwk>> {

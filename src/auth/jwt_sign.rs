@@ -15,7 +15,8 @@ use crate::wire::iso;
 
 /// `{iat, ...user, sub, exp, iss, aud}`: the user in Better Auth's key order, then jose's claims.
 pub fn payload(user: &User, config: &Config, iat: i64) -> Map<String, Value> {
-    let exp = iat.saturating_add(i64::try_from(config.jwt.expires_in.as_secs()).unwrap_or(i64::MAX));
+    let exp =
+        iat.saturating_add(i64::try_from(config.jwt.expires_in.as_secs()).unwrap_or(i64::MAX));
     let fields = json!({
         "iat": iat,
         "name": user.name,
@@ -37,7 +38,11 @@ pub fn payload(user: &User, config: &Config, iat: i64) -> Map<String, Value> {
 }
 
 /// A JWS compact serialization: `b64(header).b64(payload).b64(signature)`.
-fn compact(header: &Value, payload: &Map<String, Value>, sign: impl FnOnce(&[u8]) -> Vec<u8>) -> String {
+fn compact(
+    header: &Value,
+    payload: &Map<String, Value>,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> String {
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -56,11 +61,17 @@ pub fn sign_eddsa(key: &jwks::SigningKey, payload: &Map<String, Value>) -> Strin
 /// HS256 with header `{"alg":"HS256","typ":"JWT"}`, keyed by the current secret's UTF-8 bytes.
 pub fn sign_hs256(config: &Config, payload: &Map<String, Value>) -> String {
     let header = json!({"alg": "HS256", "typ": "JWT"});
-    compact(&header, payload, |input| hmac_sha256(config.current_secret(), input).to_vec())
+    compact(&header, payload, |input| {
+        hmac_sha256(config.current_secret(), input).to_vec()
+    })
 }
 
 /// A fresh token for `user`, with the configured algorithm (minting a key if EdDSA has none).
-pub async fn issue(conn: &mut AsyncPgConnection, config: &Config, user: &User) -> anyhow::Result<String> {
+pub async fn issue(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    user: &User,
+) -> anyhow::Result<String> {
     let payload = payload(user, config, chrono::Utc::now().timestamp());
     Ok(match config.jwt.alg {
         JwtAlg::EdDsa => sign_eddsa(&jwks::signing_key(conn, config).await?, &payload),

@@ -70,7 +70,9 @@ pub(super) fn span(
         Some(n) if n >= min && n <= 10 * 365 * 86_400 => Ok(Some(Duration::from_secs(n))),
         _ => Err(err(
             name,
-            format!("must be a number of seconds (at least {min}) or a span like 15m, 1h, 7d; got `{raw}`"),
+            format!(
+                "must be a number of seconds (at least {min}) or a span like 15m, 1h, 7d; got `{raw}`"
+            ),
         )),
     }
 }

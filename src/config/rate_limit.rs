@@ -55,12 +55,19 @@ impl Default for RateLimitConfig {
     }
 }
 
-fn flag(var: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn flag(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match var(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
         None => Ok(default),
         Some("true" | "1" | "yes" | "on") => Ok(true),
         Some("false" | "0" | "no" | "off") => Ok(false),
-        Some(other) => Err(err(name, format!("must be `true` or `false`, got `{other}`"))),
+        Some(other) => Err(err(
+            name,
+            format!("must be `true` or `false`, got `{other}`"),
+        )),
     }
 }
 
@@ -137,7 +144,12 @@ pub(super) fn parse_proxies(raw: Option<String>) -> Result<Vec<IpNet>, ConfigErr
             entry
                 .parse::<IpNet>()
                 .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map_err(|_| err("TRUSTED_PROXIES", format!("`{entry}` is not an IP address or CIDR range")))
+                .map_err(|_| {
+                    err(
+                        "TRUSTED_PROXIES",
+                        format!("`{entry}` is not an IP address or CIDR range"),
+                    )
+                })
         })
         .collect()
 }
@@ -151,7 +163,10 @@ mod tests {
         let rules = parse_rules(Some("/sign-in/email=5/60, /get-session=off".into())).unwrap();
         assert_eq!(
             rules[0].limit,
-            Some(Limit { window: Duration::from_secs(60), max: 5 })
+            Some(Limit {
+                window: Duration::from_secs(60),
+                max: 5
+            })
         );
         assert_eq!(rules[1].pattern, "/get-session");
         assert_eq!(rules[1].limit, None);
@@ -164,6 +179,9 @@ mod tests {
         let p = parse_proxies(Some("10.0.0.0/8, 127.0.0.1,::1".into())).unwrap();
         assert_eq!(p.len(), 3);
         assert!(p[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
-        assert_eq!(parse_proxies(Some("nope".into())).unwrap_err().var, "TRUSTED_PROXIES");
+        assert_eq!(
+            parse_proxies(Some("nope".into())).unwrap_err().var,
+            "TRUSTED_PROXIES"
+        );
     }
 }

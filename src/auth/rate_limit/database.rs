@@ -36,7 +36,11 @@ fn ms(d: Duration) -> i64 {
 
 /// Counts one request: a new key opens a window; a window older than `window` restarts at 1;
 /// otherwise the count grows only while below `max`. No row back means the request is over.
-pub async fn consume(conn: &mut AsyncPgConnection, key: &str, limit: Limit) -> QueryResult<Decision> {
+pub async fn consume(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    limit: Limit,
+) -> QueryResult<Decision> {
     let window = ms(limit.window);
     let counted: Option<Counted> = diesel::sql_query(format!(
         r#"INSERT INTO "rateLimit" AS r (id, key, count, "lastRequest")
@@ -64,14 +68,18 @@ pub async fn consume(conn: &mut AsyncPgConnection, key: &str, limit: Limit) -> Q
     .get_result(conn)
     .await
     .optional()?;
-    let retry_after_secs = last.map_or(limit.window.as_secs(), |l| retry_after(l.last, window, l.now));
+    let retry_after_secs = last.map_or(limit.window.as_secs(), |l| {
+        retry_after(l.last, window, l.now)
+    });
     Ok(Decision::Limited { retry_after_secs })
 }
 
 /// Deletes rows whose window has certainly passed.
 pub async fn sweep(conn: &mut AsyncPgConnection, longest_window: Duration) -> QueryResult<usize> {
-    diesel::sql_query(format!(r#"DELETE FROM "rateLimit" WHERE "lastRequest" < {NOW_MS} - $1"#))
-        .bind::<BigInt, _>(ms(longest_window))
-        .execute(conn)
-        .await
+    diesel::sql_query(format!(
+        r#"DELETE FROM "rateLimit" WHERE "lastRequest" < {NOW_MS} - $1"#
+    ))
+    .bind::<BigInt, _>(ms(longest_window))
+    .execute(conn)
+    .await
 }

@@ -37,7 +37,10 @@ fn window_ms(limit: Limit) -> i64 {
 
 /// `ceil((lastRequest + window − now) / 1000)` seconds.
 pub(super) fn retry_after(last_request: i64, window_ms: i64, now: i64) -> u64 {
-    let ms = last_request.saturating_add(window_ms).saturating_sub(now).max(0);
+    let ms = last_request
+        .saturating_add(window_ms)
+        .saturating_sub(now)
+        .max(0);
     u64::try_from(ms).unwrap_or(0).div_ceil(1000)
 }
 
@@ -73,13 +76,27 @@ impl Inner {
 impl MemoryStore {
     /// Counts one request under `key` at `now` (epoch ms).
     pub fn consume(&self, key: &str, limit: Limit, now: i64) -> Decision {
-        let mut inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         inner.sweep(now);
-        let current = inner.entries.get(key).copied().filter(|e| now < e.expires_at);
+        let current = inner
+            .entries
+            .get(key)
+            .copied()
+            .filter(|e| now < e.expires_at);
         match decide(current, limit, now) {
             Ok((count, last_request)) => {
                 let expires_at = now.saturating_add(window_ms(limit));
-                inner.entries.insert(key.to_owned(), Entry { count, last_request, expires_at });
+                inner.entries.insert(
+                    key.to_owned(),
+                    Entry {
+                        count,
+                        last_request,
+                        expires_at,
+                    },
+                );
                 Decision::Allowed
             }
             Err(retry_after_secs) => Decision::Limited { retry_after_secs },
@@ -102,7 +119,10 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    const LIMIT: Limit = Limit { window: Duration::from_secs(10), max: 3 };
+    const LIMIT: Limit = Limit {
+        window: Duration::from_secs(10),
+        max: 3,
+    };
 
     #[test]
     fn the_fourth_request_in_a_window_is_limited_until_the_window_passes() {
@@ -111,7 +131,12 @@ mod tests {
             assert_eq!(store.consume("k", LIMIT, t), Decision::Allowed);
         }
         // The window runs from the last allowed request (2000 ms): 8.5 s left → 9.
-        assert_eq!(store.consume("k", LIMIT, 3500), Decision::Limited { retry_after_secs: 9 });
+        assert_eq!(
+            store.consume("k", LIMIT, 3500),
+            Decision::Limited {
+                retry_after_secs: 9
+            }
+        );
         assert_eq!(store.consume("other", LIMIT, 3500), Decision::Allowed);
         assert_eq!(store.consume("k", LIMIT, 12_000), Decision::Allowed);
     }

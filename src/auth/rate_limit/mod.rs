@@ -20,7 +20,9 @@ pub use memory::MemoryStore;
 pub enum Decision {
     Allowed,
     /// Over the limit; retry after this many seconds (`X-Retry-After`).
-    Limited { retry_after_secs: u64 },
+    Limited {
+        retry_after_secs: u64,
+    },
 }
 
 /// The bucket of requests whose client IP cannot be trusted (Better Auth's `no-trusted-ip`).
@@ -41,7 +43,11 @@ fn limit(window_secs: u64, max: u32) -> Limit {
 /// `getDefaultSpecialRules`: 3 per 10 s for credential changes, 3 per 60 s for e-mail senders.
 fn special_rule(path: &str) -> Option<Limit> {
     let starts = |p: &str| path.starts_with(p);
-    if starts("/sign-in") || starts("/sign-up") || starts("/change-password") || starts("/change-email") {
+    if starts("/sign-in")
+        || starts("/sign-up")
+        || starts("/change-password")
+        || starts("/change-email")
+    {
         return Some(limit(10, 3));
     }
     if matches!(
@@ -60,7 +66,9 @@ fn special_rule(path: &str) -> Option<Limit> {
 /// A glob over paths: `*` matches within one segment, `**` across segments (as `wildcardMatch`).
 pub fn glob_match(pattern: &str, path: &str) -> bool {
     match pattern.strip_prefix("**") {
-        Some(rest) => (0..=path.len()).any(|i| path.is_char_boundary(i) && glob_match(rest, &path[i..])),
+        Some(rest) => {
+            (0..=path.len()).any(|i| path.is_char_boundary(i) && glob_match(rest, &path[i..]))
+        }
         None => match pattern.strip_prefix('*') {
             Some(rest) => {
                 let segment_end = path.find('/').unwrap_or(path.len());
@@ -68,7 +76,9 @@ pub fn glob_match(pattern: &str, path: &str) -> bool {
             }
             None => match (pattern.chars().next(), path.chars().next()) {
                 (None, None) => true,
-                (Some(p), Some(c)) if p == c => glob_match(&pattern[p.len_utf8()..], &path[c.len_utf8()..]),
+                (Some(p), Some(c)) if p == c => {
+                    glob_match(&pattern[p.len_utf8()..], &path[c.len_utf8()..])
+                }
                 _ => false,
             },
         },
@@ -137,7 +147,8 @@ impl RateLimiter {
 
     /// Counts a request in memory.
     pub fn check_in_memory(&self, key: &str, limit: Limit) -> Decision {
-        self.memory.consume(key, limit, chrono::Utc::now().timestamp_millis())
+        self.memory
+            .consume(key, limit, chrono::Utc::now().timestamp_millis())
     }
 
     /// Counts a request in the `rateLimit` table; sweeps stale rows at most once a minute.
@@ -185,9 +196,18 @@ mod tests {
     fn custom_rules_override_special_ones_and_can_turn_limiting_off() {
         let mut c = RateLimitConfig::default();
         c.rules = vec![
-            PathRule { pattern: "/sign-in/email".into(), limit: Some(limit(60, 5)) },
-            PathRule { pattern: "/get-session".into(), limit: None },
-            PathRule { pattern: "/admin/*".into(), limit: Some(limit(1, 1)) },
+            PathRule {
+                pattern: "/sign-in/email".into(),
+                limit: Some(limit(60, 5)),
+            },
+            PathRule {
+                pattern: "/get-session".into(),
+                limit: None,
+            },
+            PathRule {
+                pattern: "/admin/*".into(),
+                limit: Some(limit(1, 1)),
+            },
         ];
         assert_eq!(rule_for(&c, "/sign-in/email"), Some(limit(60, 5)));
         assert_eq!(rule_for(&c, "/get-session"), None);
@@ -206,7 +226,10 @@ mod tests {
 
     #[test]
     fn keys_are_ip_bar_path() {
-        assert_eq!(key(Some("198.51.100.9"), "/sign-in/email"), "198.51.100.9|/sign-in/email");
+        assert_eq!(
+            key(Some("198.51.100.9"), "/sign-in/email"),
+            "198.51.100.9|/sign-in/email"
+        );
         assert_eq!(key(None, "/get-session"), "no-trusted-ip|/get-session");
     }
 }

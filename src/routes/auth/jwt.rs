@@ -55,7 +55,10 @@ pub struct JwksResponse {
     security(("bearerSession" = []), ("sessionCookie" = []))
 )]
 #[get("/token")]
-pub async fn get_token(state: web::Data<AppState>, ctx: AuthRequest) -> Result<HttpResponse, ApiError> {
+pub async fn get_token(
+    state: web::Data<AppState>,
+    ctx: AuthRequest,
+) -> Result<HttpResponse, ApiError> {
     let unauthorized = || ApiError::Unauthorized(ErrorCode::Unauthorized);
     let session_token = ctx.session_token.as_deref().ok_or_else(unauthorized)?;
     let mut conn = state.conn().await?;

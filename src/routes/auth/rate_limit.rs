@@ -21,7 +21,11 @@ pub fn relative_path(path: &str) -> Option<String> {
         return None;
     }
     let trimmed = rest.trim_end_matches('/');
-    Some(if trimmed.is_empty() { "/".into() } else { trimmed.into() })
+    Some(if trimmed.is_empty() {
+        "/".into()
+    } else {
+        trimmed.into()
+    })
 }
 
 async fn decide(state: &AppState, req: &ServiceRequest) -> Option<Decision> {
@@ -31,19 +35,34 @@ async fn decide(state: &AppState, req: &ServiceRequest) -> Option<Decision> {
     }
     let path = relative_path(req.path())?;
     let limit = limiter.rule(&path)?;
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = rate_limit_ip(req.peer_addr().map(|a| a.ip()), forwarded, &state.config.trusted_proxies);
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = rate_limit_ip(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded,
+        &state.config.trusted_proxies,
+    );
     let key = key(ip.as_deref(), &path);
     if !limiter.uses_database() {
         return Some(limiter.check_in_memory(&key, limit));
     }
     // A failing database must not lock everyone out: count nothing, log, and let the route answer.
     let result = match state.pool.get().await {
-        Ok(mut conn) => limiter.check_in_database(&mut conn, &key, limit).await.map_err(anyhow::Error::from),
+        Ok(mut conn) => limiter
+            .check_in_database(&mut conn, &key, limit)
+            .await
+            .map_err(anyhow::Error::from),
         Err(e) => Err(anyhow::anyhow!("database pool: {e}")),
     };
     result
-        .inspect_err(|e| tracing::error!(error = format!("{e:#}"), "rate limit check failed; request let through"))
+        .inspect_err(|e| {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "rate limit check failed; request let through"
+            )
+        })
         .ok()
 }
 
@@ -70,8 +89,14 @@ mod tests {
 
     #[test]
     fn paths_are_taken_relative_to_the_base_path() {
-        assert_eq!(relative_path("/api/auth/sign-in/email").as_deref(), Some("/sign-in/email"));
-        assert_eq!(relative_path("/api/auth/get-session/").as_deref(), Some("/get-session"));
+        assert_eq!(
+            relative_path("/api/auth/sign-in/email").as_deref(),
+            Some("/sign-in/email")
+        );
+        assert_eq!(
+            relative_path("/api/auth/get-session/").as_deref(),
+            Some("/get-session")
+        );
         assert_eq!(relative_path("/api/auth").as_deref(), Some("/"));
         assert_eq!(relative_path("/api/authevil/x"), None);
         assert_eq!(relative_path("/api/tasks"), None);
