@@ -121,7 +121,7 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
     );
     assert_eq!(
         kids(&app).await,
-        [b.clone()],
+        std::slice::from_ref(&b),
         "past the grace period it is gone"
     );
     assert!(verify(&app, &app.config, &first).await.is_none());

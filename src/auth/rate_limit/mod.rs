@@ -194,21 +194,23 @@ mod tests {
 
     #[test]
     fn custom_rules_override_special_ones_and_can_turn_limiting_off() {
-        let mut c = RateLimitConfig::default();
-        c.rules = vec![
-            PathRule {
-                pattern: "/sign-in/email".into(),
-                limit: Some(limit(60, 5)),
-            },
-            PathRule {
-                pattern: "/get-session".into(),
-                limit: None,
-            },
-            PathRule {
-                pattern: "/admin/*".into(),
-                limit: Some(limit(1, 1)),
-            },
-        ];
+        let c = RateLimitConfig {
+            rules: vec![
+                PathRule {
+                    pattern: "/sign-in/email".into(),
+                    limit: Some(limit(60, 5)),
+                },
+                PathRule {
+                    pattern: "/get-session".into(),
+                    limit: None,
+                },
+                PathRule {
+                    pattern: "/admin/*".into(),
+                    limit: Some(limit(1, 1)),
+                },
+            ],
+            ..RateLimitConfig::default()
+        };
         assert_eq!(rule_for(&c, "/sign-in/email"), Some(limit(60, 5)));
         assert_eq!(rule_for(&c, "/get-session"), None);
         assert_eq!(rule_for(&c, "/admin/users"), Some(limit(1, 1)));
