@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use better_auth_actix::auth::{jwks, jwt_sign};
+use better_auth_actix::auth::{jwks, jwt_sign, jwt_verify};
 use better_auth_actix::config::{Config, JwtAlg};
 use common::{SECRET, TestApp, header, query_text, random_email, sql};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
@@ -58,7 +58,7 @@ async fn verify(app: &TestApp, config: &Config, jwt: &str) -> Option<Claims> {
     let mut conn = AsyncPgConnection::establish(&app.database_url)
         .await
         .unwrap();
-    jwks::verify_eddsa::<Claims>(&mut conn, jwt, config)
+    jwt_verify::verify_eddsa::<Claims>(&mut conn, jwt, config)
         .await
         .unwrap()
 }

@@ -7,7 +7,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -25,12 +24,12 @@ pub const ED25519: &str = "Ed25519";
 /// Serializes key minting across requests and instances (`pg_advisory_xact_lock`).
 const MINT_LOCK: i64 = 0x6a77_6b73; // "jwks"
 
-/// The public JWK in jose's `exportJWK` key order.
+/// An Ed25519 public JWK in jose's `exportJWK` key order.
 #[derive(Debug, Serialize, Deserialize)]
-struct PublicJwk {
-    crv: String,
-    x: String,
-    kty: String,
+pub struct PublicJwk {
+    pub crv: String,
+    pub x: String,
+    pub kty: String,
 }
 
 /// The private JWK in jose's `exportJWK` key order.
@@ -198,7 +197,7 @@ pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> 
 }
 
 /// Whether a key is still published: unexpired, or expired less than the grace period ago.
-fn published(row: &Jwk, config: &Config, at: DateTime<Utc>) -> bool {
+pub fn published(row: &Jwk, config: &Config, at: DateTime<Utc>) -> bool {
     row.expires_at
         .is_none_or(|exp| after(exp, config.jwt.grace_period) > at)
 }
@@ -249,52 +248,4 @@ pub async fn public_keys(
         .filter(|r| published(r, config, at))
         .filter_map(public_entry)
         .collect())
-}
-
-/// Verifies an EdDSA JWT against the `jwks` key named by its `kid` (as Better Auth's `verifyJWT`):
-/// signature, `exp`, `iss` and `aud` (configured or the base URL's origin), `sub` present. Keys
-/// past their grace period no longer verify. `Ok(None)` for any invalid token.
-pub async fn verify_eddsa<C: DeserializeOwned>(
-    conn: &mut AsyncPgConnection,
-    token: &str,
-    config: &Config,
-) -> QueryResult<Option<C>> {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-    let Ok(header) = jsonwebtoken::decode_header(token) else {
-        return Ok(None);
-    };
-    let Some(kid) = header.kid.filter(|_| header.alg == Algorithm::EdDSA) else {
-        return Ok(None);
-    };
-    let row = find_eddsa(conn, &kid).await?;
-    let Some(row) = row.filter(|r| published(r, config, now())) else {
-        return Ok(None);
-    };
-    let Ok(public) = serde_json::from_str::<PublicJwk>(&row.public_key) else {
-        return Ok(None);
-    };
-    if public.kty != "OKP" || public.crv != ED25519 {
-        return Ok(None);
-    }
-    let Ok(key) = DecodingKey::from_ed_components(&public.x) else {
-        return Ok(None);
-    };
-    let mut validation = Validation::new(Algorithm::EdDSA);
-    validation.leeway = 0;
-    validation.set_issuer(&[config.jwt_iss()]);
-    validation.set_audience(&[config.jwt_aud()]);
-    validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
-    Ok(jsonwebtoken::decode::<C>(token, &key, &validation)
-        .ok()
-        .map(|d| d.claims))
-}
-
-async fn find_eddsa(conn: &mut AsyncPgConnection, kid: &str) -> QueryResult<Option<Jwk>> {
-    jwks::table
-        .find(kid)
-        .filter(jwks::alg.is_null().or(jwks::alg.eq(EDDSA)))
-        .select(Jwk::as_select())
-        .first(conn)
-        .await
-        .optional()
 }

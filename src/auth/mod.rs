@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod ip;
 pub mod jwks;
 pub mod jwt_sign;
+pub mod jwt_verify;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;

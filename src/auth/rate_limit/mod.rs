@@ -12,7 +12,6 @@ use diesel_async::AsyncPgConnection;
 
 use crate::config::{Config, Limit, RateLimitConfig, RateLimitStorage};
 
-pub use database::consume as consume_in_database;
 pub use memory::MemoryStore;
 
 /// The outcome of counting one request.

@@ -21,7 +21,6 @@ pub struct TokenResponse {
 
 /// One public key of the set.
 #[derive(Serialize, ToSchema)]
-#[allow(dead_code, reason = "documentation only: keys are sent as stored")]
 pub struct PublicJwk {
     #[schema(example = "EdDSA")]
     alg: String,
@@ -39,6 +38,7 @@ pub struct PublicJwk {
 /// `/jwks` response.
 #[derive(Serialize, ToSchema)]
 pub struct JwksResponse {
+    #[schema(value_type = Vec<PublicJwk>)]
     keys: Vec<serde_json::Value>,
 }
 
