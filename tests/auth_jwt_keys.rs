@@ -377,6 +377,14 @@ async fn hs256_tokens_are_signed_with_the_current_secret_and_the_jwks_stays_empt
     let header_jwt = header(response.headers(), "set-auth-jwt").unwrap();
     assert_eq!(part(&header_jwt, 0)["alg"], "HS256");
     assert_eq!(count_keys(&app), "0");
+    // EdDSA keys that exist (e.g. minted by a Node Better Auth) are still published.
+    sql(
+        &app.database_url,
+        &format!(
+            r#"INSERT INTO jwks VALUES ('nodenodenodenodenodenodenodenode', '{RFC8032_PUBLIC}', '"x"', now(), NULL, 'EdDSA', 'Ed25519')"#
+        ),
+    );
+    assert_eq!(kids(&app).await, ["nodenodenodenodenodenodenodenode"]);
 }
 
 #[tokio::test]
