@@ -176,6 +176,8 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
     childEnv = {
       ...common,
       PASSWORD_HASHER: passwordHasher ?? "scrypt",
+      // The oracle runs without NODE_ENV=production, so Better Auth's rate limiter is off there too.
+      RATE_LIMIT_ENABLED: "false",
       RUST_LOG: process.env.RUST_LOG ?? "info",
       LOG_LEVEL: process.env.LOG_LEVEL ?? process.env.RUST_LOG ?? "info",
       ...env,
