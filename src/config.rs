@@ -60,6 +60,10 @@ pub struct Config {
     pub log_format: LogFormat,
     pub body_limit: usize,
     pub session: SessionConfig,
+    /// When set, bearer JWTs must carry exactly this `iss` (`JWT_ISSUER`).
+    pub jwt_issuer: Option<String>,
+    /// When set, bearer JWTs must list this `aud` (`JWT_AUDIENCE`).
+    pub jwt_audience: Option<String>,
 }
 
 /// A configuration error; its message names the offending variable.
@@ -143,6 +147,8 @@ impl Config {
             log_format,
             body_limit: number(&var, "BODY_LIMIT_BYTES", 65_536, 1024, 16 * 1024 * 1024)?,
             session,
+            jwt_issuer: var("JWT_ISSUER").map(|v| v.trim().to_owned()),
+            jwt_audience: var("JWT_AUDIENCE").map(|v| v.trim().to_owned()),
         })
     }
 

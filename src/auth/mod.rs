@@ -4,6 +4,7 @@
 pub mod cookies;
 pub mod crypto;
 pub mod ip;
+pub mod jwt;
 pub mod origin;
 pub mod password;
 pub mod sessions;

@@ -1,7 +1,9 @@
 //! HTTP routes. Registering a route here is also what documents it in the OpenAPI document.
 
 pub mod auth;
+pub mod current_user;
 pub mod health;
+pub mod tasks;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest};
 use utoipa::OpenApi as _;
@@ -13,6 +15,8 @@ where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
     app.service(auth::scope())
+        .service(tasks::scope())
+        .service(tasks::user_scope())
         .service(health::health)
         .service(health::ready)
 }
