@@ -131,11 +131,10 @@ pub struct ListQuery {
     /// Filter by priority.
     #[param(inline)]
     pub priority: Option<Priority>,
+    // No examples on the filters: Swagger UI's "Try it out" would pre-fill them.
     /// Only tasks carrying this tag.
-    #[param(example = "home")]
     pub tag: Option<String>,
     /// Case-insensitive substring of the title or description; `%`, `_` and `\` match themselves.
-    #[param(example = "milk")]
     pub q: Option<String>,
     /// Sort key; ties are broken by `id`. `priority` orders high > medium > low; tasks without a
     /// due date sort last. Default `created_at`.
