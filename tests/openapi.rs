@@ -12,7 +12,10 @@ use serde_json::Value;
 const REGENERATE: &str = "cargo run -q -- openapi > openapi/openapi.json";
 
 fn generated() -> String {
-    format!("{}\n", routes::openapi().to_pretty_json().unwrap())
+    format!(
+        "{}\n",
+        routes::openapi().to_pretty_json().expect("serializable")
+    )
 }
 
 #[test]
@@ -26,7 +29,7 @@ fn the_committed_openapi_json_matches_the_routes() {
 }
 
 fn document() -> Value {
-    serde_json::from_str(&generated()).unwrap()
+    serde_json::from_str(&generated()).expect("JSON")
 }
 
 #[test]

@@ -98,7 +98,11 @@ async fn a_raw_or_signed_bearer_session_token_authenticates() {
     assert_eq!(list_with(&app, &user.token).await.status, 200);
     assert_eq!(list_with(&app, &user.signed_token).await.status, 200);
     let encoded = user.signed_token.replace('/', "%2F").replace('=', "%3D");
-    assert_eq!(list_with(&app, &encoded).await.status, 200, "percent-encoded");
+    assert_eq!(
+        list_with(&app, &encoded).await.status,
+        200,
+        "percent-encoded"
+    );
     let reply = send(
         &app,
         Method::POST,
@@ -115,7 +119,10 @@ async fn a_raw_or_signed_bearer_session_token_authenticates() {
 async fn unknown_expired_revoked_or_badly_signed_session_tokens_get_401() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
-    let forged_sig = format!("{}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", user.token);
+    let forged_sig = format!(
+        "{}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        user.token
+    );
     assert_unauthorized(&list_with(&app, &forged_sig).await, "forged signature");
     assert_unauthorized(
         &list_with(&app, "abcdefghijklmnopqrstuvwxyz012345").await,
@@ -147,7 +154,10 @@ async fn the_session_cookie_authenticates_and_writes_need_a_trusted_origin() {
     let user = new_user(&app).await;
     let cookie = format!(
         "better-auth.session_token={}",
-        user.signed_token.replace('/', "%2F").replace('=', "%3D").replace('+', "%2B")
+        user.signed_token
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+            .replace('+', "%2B")
     );
     let client = TestApp::new_client();
     let get = |path: &str| {
@@ -182,7 +192,10 @@ async fn the_session_cookie_authenticates_and_writes_need_a_trusted_origin() {
     assert_eq!(post(Some(TRUSTED)).await.unwrap().status(), 201);
     let unsigned = client
         .get(app.url("/api/tasks"))
-        .header("cookie", format!("better-auth.session_token={}", user.token))
+        .header(
+            "cookie",
+            format!("better-auth.session_token={}", user.token),
+        )
         .send()
         .await
         .unwrap();
@@ -200,7 +213,10 @@ async fn an_invalid_bearer_does_not_fall_back_to_a_valid_cookie() {
     let user = new_user(&app).await;
     let cookie = format!(
         "better-auth.session_token={}",
-        user.signed_token.replace('/', "%2F").replace('=', "%3D").replace('+', "%2B")
+        user.signed_token
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+            .replace('+', "%2B")
     );
     let reply = TestApp::new_client()
         .get(app.url("/api/tasks"))
@@ -239,24 +255,54 @@ async fn forged_expired_unsigned_and_algorithm_confused_jwts_get_401() {
     let valid = json!({"sub": sub, "exp": now() + 300});
     let other_secret = b"another-secret-0123456789-abcdefghijklmnop";
     let cases: Vec<(&str, String)> = vec![
-        ("another secret", jwt_with(Algorithm::HS256, &valid, other_secret)),
+        (
+            "another secret",
+            jwt_with(Algorithm::HS256, &valid, other_secret),
+        ),
         ("expired", hs256(&json!({"sub": sub, "exp": now() - 3600}))),
         ("no exp", hs256(&json!({"sub": sub}))),
         ("no sub", hs256(&json!({"exp": now() + 300}))),
         ("empty sub", hs256(&json!({"sub": "", "exp": now() + 300}))),
-        ("numeric sub", hs256(&json!({"sub": 42, "exp": now() + 300}))),
+        (
+            "numeric sub",
+            hs256(&json!({"sub": 42, "exp": now() + 300})),
+        ),
         (
             "nbf in the future",
             hs256(&json!({"sub": sub, "exp": now() + 7200, "nbf": now() + 3600})),
         ),
-        ("HS384", jwt_with(Algorithm::HS384, &valid, common::SECRET.as_bytes())),
-        ("HS512", jwt_with(Algorithm::HS512, &valid, common::SECRET.as_bytes())),
-        ("alg none", hand_made(&json!({"alg": "none", "typ": "JWT"}), &valid, false)),
-        ("alg none, signed", hand_made(&json!({"alg": "none"}), &valid, true)),
-        ("alg NONE", hand_made(&json!({"alg": "NONE"}), &valid, false)),
-        ("RS256 with the secret", hand_made(&json!({"alg": "RS256"}), &valid, true)),
-        ("EdDSA with the secret", hand_made(&json!({"alg": "EdDSA", "kid": "k"}), &valid, true)),
-        ("ES256 with the secret", hand_made(&json!({"alg": "ES256"}), &valid, true)),
+        (
+            "HS384",
+            jwt_with(Algorithm::HS384, &valid, common::SECRET.as_bytes()),
+        ),
+        (
+            "HS512",
+            jwt_with(Algorithm::HS512, &valid, common::SECRET.as_bytes()),
+        ),
+        (
+            "alg none",
+            hand_made(&json!({"alg": "none", "typ": "JWT"}), &valid, false),
+        ),
+        (
+            "alg none, signed",
+            hand_made(&json!({"alg": "none"}), &valid, true),
+        ),
+        (
+            "alg NONE",
+            hand_made(&json!({"alg": "NONE"}), &valid, false),
+        ),
+        (
+            "RS256 with the secret",
+            hand_made(&json!({"alg": "RS256"}), &valid, true),
+        ),
+        (
+            "EdDSA with the secret",
+            hand_made(&json!({"alg": "EdDSA", "kid": "k"}), &valid, true),
+        ),
+        (
+            "ES256 with the secret",
+            hand_made(&json!({"alg": "ES256"}), &valid, true),
+        ),
         ("no alg", hand_made(&json!({"typ": "JWT"}), &valid, true)),
         ("garbage", "a.b.c".into()),
     ];
@@ -275,15 +321,22 @@ async fn forged_expired_unsigned_and_algorithm_confused_jwts_get_401() {
     let tampered = {
         let token = hs256(&valid);
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-        parts[1] = hand_made(&json!({}), &json!({"sub": "someone-else", "exp": now() + 300}), false)
-            .split('.')
-            .nth(1)
-            .unwrap()
-            .to_owned();
+        parts[1] = hand_made(
+            &json!({}),
+            &json!({"sub": "someone-else", "exp": now() + 300}),
+            false,
+        )
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .to_owned();
         parts.join(".")
     };
     assert_unauthorized(&list_with(&app, &tampered).await, "tampered payload");
-    let count = query_text(&app.database_url, "SELECT count(*)::text AS value FROM task");
+    let count = query_text(
+        &app.database_url,
+        "SELECT count(*)::text AS value FROM task",
+    );
     assert_eq!(count.as_deref(), Some("0"));
 }
 
@@ -325,13 +378,25 @@ async fn issuer_and_audience_are_enforced_when_configured() {
     };
     let ok = claims(json!("https://issuer.example"), json!("tasks-api"));
     assert_eq!(list_with(&app, &ok).await.status, 200);
-    let in_list = claims(json!("https://issuer.example"), json!(["other", "tasks-api"]));
+    let in_list = claims(
+        json!("https://issuer.example"),
+        json!(["other", "tasks-api"]),
+    );
     assert_eq!(list_with(&app, &in_list).await.status, 200);
     for (what, token) in [
-        ("wrong iss", claims(json!("https://evil.example"), json!("tasks-api"))),
-        ("wrong aud", claims(json!("https://issuer.example"), json!("other"))),
+        (
+            "wrong iss",
+            claims(json!("https://evil.example"), json!("tasks-api")),
+        ),
+        (
+            "wrong aud",
+            claims(json!("https://issuer.example"), json!("other")),
+        ),
         ("no iss", claims(Value::Null, json!("tasks-api"))),
-        ("no aud", claims(json!("https://issuer.example"), Value::Null)),
+        (
+            "no aud",
+            claims(json!("https://issuer.example"), Value::Null),
+        ),
     ] {
         assert_unauthorized(&list_with(&app, &token).await, what);
     }
@@ -341,6 +406,7 @@ async fn issuer_and_audience_are_enforced_when_configured() {
 async fn issuer_and_audience_are_not_checked_when_unset() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
-    let token = hs256(&json!({"sub": user.id, "exp": now() + 300, "iss": "anyone", "aud": "anything"}));
+    let token =
+        hs256(&json!({"sub": user.id, "exp": now() + 300, "iss": "anyone", "aud": "anything"}));
     assert_eq!(list_with(&app, &token).await.status, 200);
 }

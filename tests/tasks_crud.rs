@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 use tasks_support::{Client, FORMS, Form, new_user};
 
 fn keys(v: &Value) -> Vec<&str> {
-    v.as_object().unwrap().keys().map(String::as_str).collect()
+    v.as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
 }
 
 fn is_iso_ms(v: &Value) -> bool {
@@ -22,7 +26,11 @@ async fn a_task_goes_through_create_get_replace_update_and_delete_in_both_forms(
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let reply = c
             .call(Method::POST, "", Some(&json!({"title": "Buy milk"})))
             .await;
@@ -113,10 +121,16 @@ async fn put_resets_omitted_optional_fields_to_their_defaults() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let task = c
-            .create(json!({"title": "A", "description": "d", "completed": true, "priority": "high",
-                "tags": ["x"], "due_date": "2026-12-01T17:00:00Z"}))
+            .create(
+                json!({"title": "A", "description": "d", "completed": true, "priority": "high",
+                "tags": ["x"], "due_date": "2026-12-01T17:00:00Z"}),
+            )
             .await;
         let reply = c
             .call(
@@ -175,7 +189,11 @@ async fn complete_toggles_without_a_body_and_sets_with_one_in_both_forms() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let task = c.create(json!({"title": "Toggle me"})).await;
         let path = format!("/{}/complete", task["id"]);
         let first = c.call(Method::PATCH, &path, None).await;
@@ -246,7 +264,11 @@ async fn a_non_numeric_or_out_of_range_task_id_is_404_not_500() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         for id in ["abc", "1.5", "-1", "0", "99999999999999999999", "%20"] {
             for method in [Method::GET, Method::DELETE] {
                 let reply = c.call(method.clone(), &format!("/{id}"), None).await;
@@ -254,11 +276,7 @@ async fn a_non_numeric_or_out_of_range_task_id_is_404_not_500() {
                 assert_eq!(reply.json()["code"], "TASK_NOT_FOUND");
             }
             let reply = c
-                .call(
-                    Method::PUT,
-                    &format!("/{id}"),
-                    Some(&json!({"title": "x"})),
-                )
+                .call(Method::PUT, &format!("/{id}"), Some(&json!({"title": "x"})))
                 .await;
             assert_eq!(reply.status, 404);
         }

@@ -36,7 +36,11 @@ async fn the_default_listing_is_newest_first_with_the_total_count() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         if form == Form::Plain {
             let (tasks, total) = c.list("").await;
             assert_eq!((tasks.len(), total), (0, 0));
@@ -62,9 +66,16 @@ async fn status_priority_and_tag_filter_the_list() {
     })
     .await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let cases: [(&str, &[&str]); 9] = [
-            ("status=all", &["echo_x", "delta 100%", "charlie", "Bravo", "alpha"]),
+            (
+                "status=all",
+                &["echo_x", "delta 100%", "charlie", "Bravo", "alpha"],
+            ),
             ("status=pending", &["echo_x", "Bravo", "alpha"]),
             ("status=completed", &["delta 100%", "charlie"]),
             ("priority=high", &["delta 100%", "Bravo"]),
@@ -112,7 +123,10 @@ async fn search_is_a_case_insensitive_literal_substring_of_title_or_description(
         form: Form::Scoped,
         ..c
     };
-    assert_eq!(titles(&scoped.list("q=rep&status=pending").await.0), ["Bravo"]);
+    assert_eq!(
+        titles(&scoped.list("q=rep&status=pending").await.0),
+        ["Bravo"]
+    );
 }
 
 #[tokio::test]
@@ -126,19 +140,50 @@ async fn every_sort_key_works_in_both_directions_with_id_breaking_ties() {
     })
     .await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let cases: [(&str, [&str; 5]); 9] = [
-            ("sort=created_at&order=asc", ["alpha", "Bravo", "charlie", "delta 100%", "echo_x"]),
-            ("sort=updated_at&order=desc", ["alpha", "Bravo", "charlie", "delta 100%", "echo_x"]),
-            ("sort=updated_at&order=asc", ["echo_x", "delta 100%", "charlie", "Bravo", "alpha"]),
-            ("sort=title&order=asc", ["Bravo", "alpha", "charlie", "delta 100%", "echo_x"]),
-            ("sort=title&order=desc", ["echo_x", "delta 100%", "charlie", "alpha", "Bravo"]),
+            (
+                "sort=created_at&order=asc",
+                ["alpha", "Bravo", "charlie", "delta 100%", "echo_x"],
+            ),
+            (
+                "sort=updated_at&order=desc",
+                ["alpha", "Bravo", "charlie", "delta 100%", "echo_x"],
+            ),
+            (
+                "sort=updated_at&order=asc",
+                ["echo_x", "delta 100%", "charlie", "Bravo", "alpha"],
+            ),
+            (
+                "sort=title&order=asc",
+                ["Bravo", "alpha", "charlie", "delta 100%", "echo_x"],
+            ),
+            (
+                "sort=title&order=desc",
+                ["echo_x", "delta 100%", "charlie", "alpha", "Bravo"],
+            ),
             // Equal priorities fall back to id, in the same direction.
-            ("sort=priority&order=desc", ["delta 100%", "Bravo", "echo_x", "charlie", "alpha"]),
-            ("sort=priority&order=asc", ["alpha", "charlie", "echo_x", "Bravo", "delta 100%"]),
+            (
+                "sort=priority&order=desc",
+                ["delta 100%", "Bravo", "echo_x", "charlie", "alpha"],
+            ),
+            (
+                "sort=priority&order=asc",
+                ["alpha", "charlie", "echo_x", "Bravo", "delta 100%"],
+            ),
             // Tasks without a due date come last either way.
-            ("sort=due_date&order=asc", ["charlie", "echo_x", "alpha", "Bravo", "delta 100%"]),
-            ("sort=due_date&order=desc", ["alpha", "echo_x", "charlie", "delta 100%", "Bravo"]),
+            (
+                "sort=due_date&order=asc",
+                ["charlie", "echo_x", "alpha", "Bravo", "delta 100%"],
+            ),
+            (
+                "sort=due_date&order=desc",
+                ["alpha", "echo_x", "charlie", "delta 100%", "Bravo"],
+            ),
         ];
         for (query, expected) in cases {
             let (tasks, _) = c.list(query).await;
@@ -178,7 +223,9 @@ async fn limit_and_offset_page_through_matches_and_the_total_ignores_them() {
     }
     let expected: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
     assert_eq!(seen, expected);
-    let (tasks, total) = c.list("priority=high&limit=2&offset=1&sort=title&order=asc").await;
+    let (tasks, total) = c
+        .list("priority=high&limit=2&offset=1&sort=title&order=asc")
+        .await;
     assert_eq!((titles(&tasks), total), (vec!["t02", "t04"], 6));
     let (tasks, total) = c.list("offset=100").await;
     assert_eq!((tasks.len(), total), (0, 12));
@@ -191,16 +238,32 @@ async fn a_bad_query_value_is_400_invalid_query_in_the_envelope() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let cases = [
-            ("status=done", "status must be one of all, pending, completed"),
-            ("priority=urgent", "priority must be one of low, medium, high"),
-            ("sort=id", "sort must be one of created_at, updated_at, title, priority, due_date"),
+            (
+                "status=done",
+                "status must be one of all, pending, completed",
+            ),
+            (
+                "priority=urgent",
+                "priority must be one of low, medium, high",
+            ),
+            (
+                "sort=id",
+                "sort must be one of created_at, updated_at, title, priority, due_date",
+            ),
             ("order=up", "order must be one of asc, desc"),
             ("limit=0", "limit must be an integer from 1 to 500"),
             ("limit=501", "limit must be an integer from 1 to 500"),
             ("limit=ten", "limit must be an integer from 1 to 500"),
-            ("offset=-1", "offset must be an integer from 0 to 9223372036854775807"),
+            (
+                "offset=-1",
+                "offset must be an integer from 0 to 9223372036854775807",
+            ),
         ];
         for (query, message) in cases {
             let reply = c.call(Method::GET, &format!("?{query}"), None).await;

@@ -13,10 +13,22 @@ use tasks_support::{Client, FORMS, Form, new_user, send};
 fn item_routes(base: &str, id: &Value) -> Vec<(Method, String, Option<Value>)> {
     vec![
         (Method::GET, format!("{base}/{id}"), None),
-        (Method::PUT, format!("{base}/{id}"), Some(json!({"title": "hijacked"}))),
-        (Method::PATCH, format!("{base}/{id}"), Some(json!({"title": "hijacked"}))),
+        (
+            Method::PUT,
+            format!("{base}/{id}"),
+            Some(json!({"title": "hijacked"})),
+        ),
+        (
+            Method::PATCH,
+            format!("{base}/{id}"),
+            Some(json!({"title": "hijacked"})),
+        ),
         (Method::PATCH, format!("{base}/{id}/complete"), None),
-        (Method::PATCH, format!("{base}/{id}/complete"), Some(json!({"completed": true}))),
+        (
+            Method::PATCH,
+            format!("{base}/{id}/complete"),
+            Some(json!({"completed": true})),
+        ),
         (Method::DELETE, format!("{base}/{id}"), None),
     ]
 }
@@ -126,7 +138,11 @@ async fn a_path_user_id_other_than_the_callers_is_403_on_every_route_before_any_
         routes.extend(item_routes(&base, &json!("not-a-number")));
         routes.push((Method::GET, base.clone(), None));
         routes.push((Method::GET, format!("{base}?limit=0"), None));
-        routes.push((Method::POST, base.clone(), Some(json!({"title": "planted"}))));
+        routes.push((
+            Method::POST,
+            base.clone(),
+            Some(json!({"title": "planted"})),
+        ));
         routes.push((Method::POST, base.clone(), Some(json!({}))));
         for (method, path, body) in routes {
             let reply = send(&app, method.clone(), &path, &caller.token, body.as_ref()).await;

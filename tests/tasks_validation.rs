@@ -16,12 +16,12 @@ fn violations(reply: &tasks_support::Reply) -> Vec<(String, String)> {
     assert_eq!(body["code"], "VALIDATION_ERROR");
     body["errors"]
         .as_array()
-        .unwrap()
+        .expect("errors")
         .iter()
         .map(|e| {
             (
-                e["field"].as_str().unwrap().to_owned(),
-                e["message"].as_str().unwrap().to_owned(),
+                e["field"].as_str().expect("field").to_owned(),
+                e["message"].as_str().expect("message").to_owned(),
             )
         })
         .collect()
@@ -62,23 +62,80 @@ async fn every_field_rule_is_enforced_on_create_and_replace_in_both_forms() {
         (json!({"title": " \t\n "}), one("title", title_rule)),
         (json!({"title": "x".repeat(201)}), one("title", title_rule)),
         (json!({"title": "🎉".repeat(201)}), one("title", title_rule)),
-        (json!({"title": "t", "description": "d".repeat(1001)}), one("description", "must be at most 1000 characters long")),
-        (json!({"title": "t", "description": 1}), one("description", "must be a string")),
-        (json!({"title": "t", "completed": "true"}), one("completed", "must be a boolean")),
-        (json!({"title": "t", "completed": null}), one("completed", "must not be null")),
-        (json!({"title": "t", "priority": "urgent"}), one("priority", "must be one of low, medium, high")),
-        (json!({"title": "t", "priority": "HIGH"}), one("priority", "must be one of low, medium, high")),
-        (json!({"title": "t", "priority": null}), one("priority", "must not be null")),
-        (json!({"title": "t", "tags": "home"}), one("tags", "must be an array of strings")),
-        (json!({"title": "t", "tags": null}), one("tags", "must not be null")),
-        (json!({"title": "t", "tags": vec!["a"; 21]}), one("tags", "must have at most 20 tags")),
-        (json!({"title": "t", "tags": ["ok", ""]}), one("tags", &tag_rule(1))),
-        (json!({"title": "t", "tags": ["  "]}), one("tags", &tag_rule(0))),
-        (json!({"title": "t", "tags": ["x".repeat(51)]}), one("tags", &tag_rule(0))),
-        (json!({"title": "t", "tags": [1]}), one("tags", "tag 0 must be a string")),
-        (json!({"title": "t", "due_date": "tomorrow"}), one("due_date", "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00Z")),
-        (json!({"title": "t", "due_date": "2026-12-01"}), one("due_date", "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00Z")),
-        (json!({"title": "t", "due_date": 1_795_556_684}), one("due_date", "must be a string")),
+        (
+            json!({"title": "t", "description": "d".repeat(1001)}),
+            one("description", "must be at most 1000 characters long"),
+        ),
+        (
+            json!({"title": "t", "description": 1}),
+            one("description", "must be a string"),
+        ),
+        (
+            json!({"title": "t", "completed": "true"}),
+            one("completed", "must be a boolean"),
+        ),
+        (
+            json!({"title": "t", "completed": null}),
+            one("completed", "must not be null"),
+        ),
+        (
+            json!({"title": "t", "priority": "urgent"}),
+            one("priority", "must be one of low, medium, high"),
+        ),
+        (
+            json!({"title": "t", "priority": "HIGH"}),
+            one("priority", "must be one of low, medium, high"),
+        ),
+        (
+            json!({"title": "t", "priority": null}),
+            one("priority", "must not be null"),
+        ),
+        (
+            json!({"title": "t", "tags": "home"}),
+            one("tags", "must be an array of strings"),
+        ),
+        (
+            json!({"title": "t", "tags": null}),
+            one("tags", "must not be null"),
+        ),
+        (
+            json!({"title": "t", "tags": vec!["a"; 21]}),
+            one("tags", "must have at most 20 tags"),
+        ),
+        (
+            json!({"title": "t", "tags": ["ok", ""]}),
+            one("tags", &tag_rule(1)),
+        ),
+        (
+            json!({"title": "t", "tags": ["  "]}),
+            one("tags", &tag_rule(0)),
+        ),
+        (
+            json!({"title": "t", "tags": ["x".repeat(51)]}),
+            one("tags", &tag_rule(0)),
+        ),
+        (
+            json!({"title": "t", "tags": [1]}),
+            one("tags", "tag 0 must be a string"),
+        ),
+        (
+            json!({"title": "t", "due_date": "tomorrow"}),
+            one(
+                "due_date",
+                "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00Z",
+            ),
+        ),
+        (
+            json!({"title": "t", "due_date": "2026-12-01"}),
+            one(
+                "due_date",
+                "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00Z",
+            ),
+        ),
+        (
+            json!({"title": "t", "due_date": 1_795_556_684}),
+            one("due_date", "must be a string"),
+        ),
         (
             json!({"title": "", "priority": "x", "tags": [""]}),
             vec![
@@ -89,7 +146,11 @@ async fn every_field_rule_is_enforced_on_create_and_replace_in_both_forms() {
         ),
     ];
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let existing = c.create(json!({"title": "existing"})).await;
         let item = format!("/{}", existing["id"]);
         for (body, expected) in &cases {
@@ -99,7 +160,11 @@ async fn every_field_rule_is_enforced_on_create_and_replace_in_both_forms() {
             assert_eq!(&violations(&replaced), expected, "PUT {body}");
         }
         let (_, total) = c.list("").await;
-        assert_eq!(total, if form == Form::Plain { 1 } else { 2 }, "nothing was written");
+        assert_eq!(
+            total,
+            if form == Form::Plain { 1 } else { 2 },
+            "nothing was written"
+        );
         let unchanged = c.call(Method::GET, &item, None).await.json();
         assert_eq!(unchanged, existing);
     }
@@ -116,14 +181,14 @@ async fn limits_are_inclusive_and_counted_in_characters() {
     };
     let title = "🎉".repeat(200);
     let task = c
-        .create(json!({"title": format!("  {title}  "), "description": "é".repeat(1000),
-            "tags": vec!["y".repeat(50); 20]}))
+        .create(
+            json!({"title": format!("  {title}  "), "description": "é".repeat(1000),
+            "tags": vec!["y".repeat(50); 20]}),
+        )
         .await;
     assert_eq!(task["title"], title.as_str(), "trimmed");
     assert_eq!(task["tags"].as_array().unwrap().len(), 20);
-    let tags = c
-        .create(json!({"title": "t", "tags": [" padded "]}))
-        .await;
+    let tags = c.create(json!({"title": "t", "tags": [" padded "]})).await;
     assert_eq!(tags["tags"], json!(["padded"]));
 }
 
@@ -132,7 +197,11 @@ async fn patch_validates_only_the_fields_it_sends_and_allows_null_only_where_nul
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     for form in FORMS {
-        let c = Client { app: &app, user: &user, form };
+        let c = Client {
+            app: &app,
+            user: &user,
+            form,
+        };
         let task = c
             .create(json!({"title": "t", "description": "d", "due_date": "2026-12-01T00:00:00Z"}))
             .await;
@@ -147,11 +216,19 @@ async fn patch_validates_only_the_fields_it_sends_and_allows_null_only_where_nul
             assert_eq!(violations(&reply), one(field, "must not be null"));
         }
         let reply = c
-            .call(Method::PATCH, &item, Some(&json!({"title": " ", "tags": [""]})))
+            .call(
+                Method::PATCH,
+                &item,
+                Some(&json!({"title": " ", "tags": [""]})),
+            )
             .await;
         assert_eq!(violations(&reply).len(), 2);
         let cleared = c
-            .call(Method::PATCH, &item, Some(&json!({"description": null, "due_date": null})))
+            .call(
+                Method::PATCH,
+                &item,
+                Some(&json!({"description": null, "due_date": null})),
+            )
             .await;
         assert_eq!(cleared.status, 200);
         assert_eq!(cleared.json()["description"], Value::Null);
@@ -182,7 +259,10 @@ async fn server_owned_and_unknown_fields_in_a_body_are_ignored() {
             .await;
         assert_eq!(reply.status, 200);
         let t = reply.json();
-        assert_eq!((&t["id"], &t["user_id"], &t["created_at"]), (&task["id"], &task["user_id"], &task["created_at"]));
+        assert_eq!(
+            (&t["id"], &t["user_id"], &t["created_at"]),
+            (&task["id"], &task["user_id"], &task["created_at"])
+        );
     }
 }
 
@@ -224,7 +304,11 @@ async fn malformed_json_is_400_and_a_non_object_body_is_422() {
         }
         for body in ["[]", "\"title\"", "42", "true"] {
             let reply = read(send(body).await.unwrap()).await;
-            assert_eq!(violations(&reply), one("body", "must be a JSON object"), "{method} {path} {body}");
+            assert_eq!(
+                violations(&reply),
+                one("body", "must be a JSON object"),
+                "{method} {path} {body}"
+            );
         }
     }
     let empty = read(
@@ -294,11 +378,13 @@ async fn an_oversize_body_is_413_and_a_non_json_content_type_is_415() {
 async fn chunked_post(app: &TestApp, token: &str, kib: usize) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let address = app.address.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
     let head = format!(
         "POST /api/tasks HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.expect("write");
     for _ in 0..kib {
         let chunk = format!("400\r\n{}\r\n", " ".repeat(1024));
         if stream.write_all(chunk.as_bytes()).await.is_err() {

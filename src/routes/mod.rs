@@ -47,13 +47,14 @@ mod extractor_errors {
     pub fn json() -> web::JsonConfig {
         web::JsonConfig::default().error_handler(|e, _| {
             match e {
-                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                    ApiError::PayloadTooLarge
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+                JsonPayloadError::ContentType => {
+                    ApiError::UnsupportedMediaType("Content-Type must be application/json".into())
                 }
-                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
-                    "Content-Type must be application/json".into(),
-                ),
-                JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::field("body", e.to_string()),
+                JsonPayloadError::Deserialize(e) if e.is_data() => {
+                    ApiError::field("body", e.to_string())
+                }
                 JsonPayloadError::Serialize(e) => ApiError::internal(e),
                 _ => ApiError::BadRequest(ErrorCode::InvalidJson),
             }
@@ -63,7 +64,8 @@ mod extractor_errors {
 
     /// `web::Path`: a segment of the wrong type names nothing, so 404.
     pub fn path() -> web::PathConfig {
-        web::PathConfig::default().error_handler(|_, _| ApiError::NotFound(ErrorCode::NotFound).into())
+        web::PathConfig::default()
+            .error_handler(|_, _| ApiError::NotFound(ErrorCode::NotFound).into())
     }
 
     /// `web::Query`: 400 `INVALID_QUERY`.

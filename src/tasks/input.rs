@@ -246,7 +246,9 @@ mod tests {
 
     fn errors(e: ApiError) -> Vec<(String, String)> {
         match e {
-            ApiError::Validation(errors) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
+            ApiError::Validation(errors) => {
+                errors.into_iter().map(|e| (e.field, e.message)).collect()
+            }
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -269,7 +271,14 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            ["title", "description", "completed", "priority", "tags", "due_date"]
+            [
+                "title",
+                "description",
+                "completed",
+                "priority",
+                "tags",
+                "due_date"
+            ]
         );
     }
 

@@ -146,7 +146,9 @@ impl ListParams {
                 ];
                 self.sort = one_of(key, value, &choices)?;
             }
-            "order" => self.order = one_of(key, value, &[("asc", Order::Asc), ("desc", Order::Desc)])?,
+            "order" => {
+                self.order = one_of(key, value, &[("asc", Order::Asc), ("desc", Order::Desc)])?
+            }
             "limit" => self.limit = integer(key, value, 1, MAX_LIMIT)?,
             "offset" => self.offset = integer(key, value, 0, i64::MAX)?,
             _ => {}
@@ -188,7 +190,10 @@ mod tests {
         assert_eq!(p.priority, Some(Priority::High));
         assert_eq!(p.tag.as_deref(), Some("work"));
         assert_eq!(p.q.as_deref(), Some("a%b"));
-        assert_eq!((p.sort, p.order, p.limit, p.offset), (SortKey::DueDate, Order::Asc, 5, 10));
+        assert_eq!(
+            (p.sort, p.order, p.limit, p.offset),
+            (SortKey::DueDate, Order::Asc, 5, 10)
+        );
     }
 
     #[test]

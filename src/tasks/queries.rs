@@ -150,16 +150,20 @@ pub async fn complete(
     let target = task::table.filter(task::user_id.eq(owner).and(task::id.eq(id)));
     let updated_at = task::updated_at.eq(now());
     let query = match set {
-        Some(value) => diesel::update(target)
-            .set((task::completed.eq(value), updated_at))
-            .returning(Task::as_returning())
-            .get_result(conn)
-            .await,
-        None => diesel::update(target)
-            .set((task::completed.eq(not(task::completed)), updated_at))
-            .returning(Task::as_returning())
-            .get_result(conn)
-            .await,
+        Some(value) => {
+            diesel::update(target)
+                .set((task::completed.eq(value), updated_at))
+                .returning(Task::as_returning())
+                .get_result(conn)
+                .await
+        }
+        None => {
+            diesel::update(target)
+                .set((task::completed.eq(not(task::completed)), updated_at))
+                .returning(Task::as_returning())
+                .get_result(conn)
+                .await
+        }
     };
     query.optional()?.ok_or_else(not_found)
 }

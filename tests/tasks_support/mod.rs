@@ -4,6 +4,10 @@
     dead_code,
     reason = "each test binary uses a different part of the helpers"
 )]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed step should fail the test"
+)]
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::{Method, StatusCode, header::HeaderMap};

@@ -187,7 +187,8 @@ async fn replace(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let changes = TaskDraft::from_json(json_body(&req, payload).await?.as_ref())?.into_changes();
-    let updated = queries::update(&mut *state.conn().await?, &task.owner, task.id, &changes).await?;
+    let updated =
+        queries::update(&mut *state.conn().await?, &task.owner, task.id, &changes).await?;
     Ok(json(StatusCode::OK, &TaskResponse::from(updated)))
 }
 
@@ -216,7 +217,8 @@ async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let changes = TaskPatch::from_json(json_body(&req, payload).await?.as_ref())?.into_changes();
-    let updated = queries::update(&mut *state.conn().await?, &task.owner, task.id, &changes).await?;
+    let updated =
+        queries::update(&mut *state.conn().await?, &task.owner, task.id, &changes).await?;
     Ok(json(StatusCode::OK, &TaskResponse::from(updated)))
 }
 

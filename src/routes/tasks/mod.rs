@@ -22,8 +22,15 @@ use super::current_user::CurrentUser;
 use crate::error::{ApiError, ErrorCode};
 
 /// The `/api/tasks` scope.
-pub fn scope() -> Scope<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse, Error = actix_web::Error, InitError = ()>>
-{
+pub fn scope() -> Scope<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     utoipa_actix_web::scope("/api/tasks")
         .service(handlers::list_tasks)
         .service(handlers::create_task)
@@ -35,8 +42,15 @@ pub fn scope() -> Scope<impl ServiceFactory<ServiceRequest, Config = (), Respons
 }
 
 /// The `/api/{user_id}/tasks` scope.
-pub fn user_scope() -> Scope<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse, Error = actix_web::Error, InitError = ()>>
-{
+pub fn user_scope() -> Scope<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     utoipa_actix_web::scope("/api/{user_id}/tasks")
         .service(handlers::list_user_tasks)
         .service(handlers::create_user_task)
