@@ -24,7 +24,8 @@ fn the_committed_openapi_json_matches_the_routes() {
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         committed == generated(),
-        "openapi/openapi.json is stale or missing; regenerate it with `{REGENERATE}` and commit it"
+        "openapi/openapi.json is stale or missing; regenerate it with `{REGENERATE}` \
+         (that is, `better-auth-actix openapi > openapi/openapi.json`) and commit it"
     );
 }
 

@@ -84,13 +84,11 @@ pub async fn verify_bearer_jwt(state: &AppState, token: &str) -> Option<Claims> 
             &state.config.secrets,
             &JwtPolicy::from_config(&state.config),
         ),
-        // The jwt plugin's algorithms (`better-auth/src/plugins/jwt/types.ts`): only keys in `jwks`.
-        Algorithm::EdDSA
-        | Algorithm::ES256
-        | Algorithm::ES384
-        | Algorithm::RS256
-        | Algorithm::PS256 => verify_jwks_token(state, token).await,
-        _ => None,
+        // The shared secret is pinned to HS256.
+        Algorithm::HS384 | Algorithm::HS512 => None,
+        // Asymmetric: only keys of the `jwks` table, each pinned to its own algorithm
+        // (the jwt plugin's `EdDSA`, `ES256`, `PS256`, `RS256`; `better-auth/src/plugins/jwt/types.ts`).
+        _ => verify_jwks_token(state, token).await,
     }?;
     (!claims.sub.is_empty()).then_some(claims)
 }
