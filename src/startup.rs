@@ -30,6 +30,7 @@ impl Application {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
         let pool = build_pool(config.database_url(), config.database_pool_size)?;
+        tokio::spawn(warm_up(pool.clone(), config.database_pool_size.min(8)));
         let state = web::Data::new(AppState::new(config, pool)?);
         let openapi = crate::routes::openapi();
         let server = HttpServer::new(move || {
@@ -40,6 +41,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
                 .wrap(cors(&state))
+                .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))
                 .wrap(TracingLogger::default())
         })
@@ -57,6 +59,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Opens a few connections ahead of the first requests; failures are left to readiness to report.
+async fn warm_up(pool: crate::db::DbPool, connections: usize) {
+    let attempts = (0..connections).map(|_| pool.get());
+    let opened = futures_util::future::join_all(attempts).await;
+    let ok = opened.iter().filter(|c| c.is_ok()).count();
+    tracing::debug!(ok, "database pool warmed up");
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
@@ -122,4 +132,17 @@ async fn cors_scope(
         headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
     }
     Ok(res)
+}
+
+/// better-call routes on the raw path: `/api/auth/%6Fk` is not `/api/auth/ok` (Better Auth's empty 404).
+async fn raw_auth_paths(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let raw = req.uri().path();
+    if raw.starts_with("/api/auth/") && raw.contains('%') {
+        let response = actix_web::HttpResponse::NotFound().finish();
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
