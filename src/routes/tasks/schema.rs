@@ -72,10 +72,10 @@ pub struct TaskInput {
     #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// Default `false`.
-    #[schema(nullable = false, default = false)]
+    #[schema(nullable = false)]
     pub completed: Option<bool>,
     /// Default `medium`.
-    #[schema(nullable = false, default = "medium")]
+    #[schema(nullable = false)]
     pub priority: Option<Priority>,
     /// At most 20 tags, each trimmed then 1 to 50 characters; default `[]`.
     #[schema(nullable = false, max_items = 20, inline)]
@@ -121,6 +121,8 @@ pub struct CompleteInput {
     pub completed: Option<bool>,
 }
 
+// Defaults are stated in the descriptions, not as `default`: openapi-typescript (by default) types a
+// property with a default as always present, which would make clients send every one of them.
 /// Listing parameters. Unknown parameters are ignored; a bad value is a 400 `INVALID_QUERY`.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -143,11 +145,11 @@ pub struct ListQuery {
     /// Sort direction; default `desc`.
     #[param(inline)]
     pub order: Option<Order>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 500, default = 100)]
+    /// Page size; default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// Matches to skip.
-    #[param(minimum = 0, default = 0)]
+    /// Matches to skip; default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
