@@ -30,6 +30,7 @@ Environment (a .env file in the working directory is read first):
   BODY_LIMIT_BYTES             request body limit (default 65536)
   SESSION_EXPIRES_IN, SESSION_UPDATE_AGE, SESSION_FRESH_AGE   seconds (604800, 86400, 86400)
   LOG_LEVEL, LOG_FORMAT        tracing filter (default info) and pretty|json
+  JWT_ISSUER, JWT_AUDIENCE     required iss / aud of bearer JWTs on the task API (unset: not checked)
 See .env.example for the complete list.";
 
 #[derive(Subcommand)]
