@@ -29,8 +29,18 @@ Environment (a .env file in the working directory is read first):
   PASSWORD_HASH_CONCURRENCY    hashes running at once (default: CPU count)
   BODY_LIMIT_BYTES             request body limit (default 65536)
   SESSION_EXPIRES_IN, SESSION_UPDATE_AGE, SESSION_FRESH_AGE   seconds (604800, 86400, 86400)
+  JWT_ALG                      EdDSA (default; Ed25519 keys in jwks, as Better Auth) or HS256 (current secret)
+  JWT_EXPIRES_IN               token lifetime: seconds or 15m/1h/7d (default 15m)
+  JWT_ISSUER, JWT_AUDIENCE     iss/aud issued and required (default: the base URL's origin);
+                               HS256 bearer JWTs on the task API are checked only when these are set
+  JWKS_ROTATION_INTERVAL       key lifetime before a new one is minted (default: never)
+  JWKS_GRACE_PERIOD            expired keys stay published this long (default 2592000 s)
+  RATE_LIMIT_ENABLED           true (default) or false; /api/auth/* only
+  RATE_LIMIT_WINDOW, RATE_LIMIT_MAX   default limit per IP and path (10 s, 100)
+  RATE_LIMIT_RULES             per-path overrides: /sign-in/email=5/60,/get-session=off
+  RATE_LIMIT_STORAGE           memory (default) or database (shared by instances)
+  TRUSTED_PROXIES              IPs/CIDRs whose X-Forwarded-For the rate limiter believes
   LOG_LEVEL, LOG_FORMAT        tracing filter (default info) and pretty|json
-  JWT_ISSUER, JWT_AUDIENCE     required iss / aud of bearer JWTs on the task API (unset: not checked)
 See .env.example for the complete list.";
 
 #[derive(Subcommand)]

@@ -40,6 +40,8 @@ impl Application {
             app.service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
+                // Inside CORS: preflights are not counted, and a 429 still carries CORS headers.
+                .wrap(from_fn(crate::routes::auth::rate_limit))
                 .wrap(cors(&state))
                 .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))

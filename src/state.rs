@@ -3,6 +3,7 @@
 use crate::auth::cookies::CookieNames;
 use crate::auth::origin::TrustedOrigins;
 use crate::auth::password::PasswordHasher;
+use crate::auth::rate_limit::RateLimiter;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub origins: TrustedOrigins,
     pub cookies: CookieNames,
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -22,12 +24,14 @@ impl AppState {
         let hasher = PasswordHasher::new(config.password_hasher, config.hash_concurrency)?;
         let origins = TrustedOrigins::new(&config.trusted_origins);
         let cookies = CookieNames::new(config.secure_cookies());
+        let rate_limiter = RateLimiter::new(&config);
         Ok(Self {
             config,
             pool,
             hasher,
             origins,
             cookies,
+            rate_limiter,
         })
     }
 

@@ -410,3 +410,86 @@ async fn issuer_and_audience_are_not_checked_when_unset() {
         hs256(&json!({"sub": user.id, "exp": now() + 300, "iss": "anyone", "aud": "anything"}));
     assert_eq!(list_with(&app, &token).await.status, 200);
 }
+
+/// A JWT from the jwt plugin (`GET /api/auth/token`) for a user's session.
+async fn plugin_jwt(app: &TestApp, user: &tasks_support::User) -> String {
+    let reply = send(app, Method::GET, "/api/auth/token", &user.token, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()["token"].as_str().unwrap().to_owned()
+}
+
+fn header_of(jwt: &str) -> Value {
+    use base64::Engine as _;
+    let segment = jwt.split('.').next().unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(segment)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn this_servers_eddsa_jwts_authenticate_task_requests() {
+    let app = TestApp::spawn().await;
+    let user = new_user(&app).await;
+    let jwt = plugin_jwt(&app, &user).await;
+    assert_eq!(header_of(&jwt)["alg"], "EdDSA");
+    let created = send(
+        &app,
+        Method::POST,
+        &format!("/api/{}/tasks", user.id),
+        &jwt,
+        Some(&json!({"title": "via EdDSA"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json()["user_id"], user.id.as_str());
+    assert_eq!(list_with(&app, &jwt).await.status, 200);
+    // Flip one character in the middle of the signature (not the last, whose low bits are padding).
+    let mut tampered: Vec<char> = jwt.chars().collect();
+    let at = tampered.len() - 20;
+    tampered[at] = if tampered[at] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    assert_unauthorized(
+        &list_with(&app, &tampered).await,
+        "tampered EdDSA signature",
+    );
+}
+
+#[tokio::test]
+async fn an_eddsa_jwt_fails_once_its_key_changes_algorithm_or_leaves_the_grace_period() {
+    let app = TestApp::spawn().await;
+    let user = new_user(&app).await;
+    let jwt = plugin_jwt(&app, &user).await;
+    assert_eq!(list_with(&app, &jwt).await.status, 200);
+    let kid = header_of(&jwt)["kid"].as_str().unwrap().to_owned();
+    // The algorithm is pinned per key: a key recorded as ES256 verifies no EdDSA token.
+    sql(
+        &app.database_url,
+        &format!("UPDATE jwks SET alg = 'ES256' WHERE id = '{kid}'"),
+    );
+    assert_unauthorized(&list_with(&app, &jwt).await, "key pinned to another alg");
+    sql(
+        &app.database_url,
+        &format!(
+            r#"UPDATE jwks SET alg = 'EdDSA', "expiresAt" = now() - interval '31 days' WHERE id = '{kid}'"#
+        ),
+    );
+    assert_unauthorized(&list_with(&app, &jwt).await, "key past its grace period");
+    sql(&app.database_url, "DELETE FROM jwks");
+    assert_unauthorized(&list_with(&app, &jwt).await, "key deleted");
+}
+
+#[tokio::test]
+async fn the_jwt_plugins_hs256_tokens_authenticate_task_requests() {
+    let app = TestApp::spawn_with(|c| {
+        c.jwt.alg = better_auth_actix::config::JwtAlg::Hs256;
+    })
+    .await;
+    let user = new_user(&app).await;
+    let jwt = plugin_jwt(&app, &user).await;
+    assert_eq!(header_of(&jwt)["alg"], "HS256");
+    let reply = list_with(&app, &jwt).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}

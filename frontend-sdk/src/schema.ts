@@ -130,6 +130,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the JSON Web Key Set.
+         * @description The public keys that verify this server's EdDSA JWTs (and any other key in the `jwks` table),
+         *     including rotated keys still in their grace period. With `JWT_ALG=EdDSA` an empty set first
+         *     gets a key; with `HS256` the set may be empty (the shared secret is never published).
+         */
+        get: operations["get_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/ok": {
         parameters: {
             query?: never;
@@ -202,6 +224,27 @@ export interface paths {
          * @description Creates the user and its credential account, signs the user in and sets the session cookie.
          */
         post: operations["sign_up_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a JWT for the current session.
+         * @description Signs Better Auth's payload (`iat`, the user, `sub`, `exp`, `iss`, `aud`) with the newest
+         *     live key, minting one if there is none. Like any session lookup, it may extend the session.
+         */
+        get: operations["get_token"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -355,6 +398,10 @@ export interface components {
             /** @example ok */
             status: string;
         };
+        /** @description `/jwks` response. */
+        JwksResponse: {
+            keys: components["schemas"]["PublicJwk"][];
+        };
         /** @description `/ok` response. */
         OkResponse: {
             ok: boolean;
@@ -364,6 +411,22 @@ export interface components {
          * @enum {string}
          */
         Priority: "low" | "medium" | "high";
+        /** @description One public key of the set. */
+        PublicJwk: {
+            /** @example EdDSA */
+            alg: string;
+            /** @example Ed25519 */
+            crv?: string | null;
+            /**
+             * @description The `jwks.id`, matched by the JWT header's `kid`.
+             * @example hkWVa28O3fwOxKmCUGFL5hyNZjYqcZhy
+             */
+            kid: string;
+            /** @example OKP */
+            kty: string;
+            /** @example tmGTcp0yzpaqNZvVPZ25QUTE0a3OXLG8oQgNWNAubcw */
+            x?: string | null;
+        };
         /** @description A session, in Better Auth's key order; it includes the raw token, as Better Auth's does. */
         SessionResponse: {
             /** Format: date-time */
@@ -518,6 +581,14 @@ export interface components {
             updated_at: string;
             /** @description The owner's user id. */
             user_id: string;
+        };
+        /** @description `/token` response. */
+        TokenResponse: {
+            /**
+             * @description A JWT for the signed-in user (EdDSA with a `/jwks` key, or HS256 when `JWT_ALG=HS256`).
+             * @example eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJpYXQiOjE3OTU1NTY2ODR9.c2ln
+             */
+            token: string;
         };
         /** @description A user, in Better Auth's key order. */
         UserResponse: {
@@ -1322,6 +1393,26 @@ export interface operations {
             };
         };
     };
+    get_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwksResponse"];
+                };
+            };
+        };
+    };
     ok: {
         parameters: {
             query?: never;
@@ -1477,6 +1568,35 @@ export interface operations {
             };
             /** @description Email already registered */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A fresh JWT */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description No valid session */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

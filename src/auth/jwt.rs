@@ -3,17 +3,22 @@
 //! Two kinds are accepted, and the algorithm is pinned per key, never taken from the token alone:
 //! - HS256, signed with `BETTER_AUTH_SECRET` (any of `BETTER_AUTH_SECRETS`): the seed's FastAPI
 //!   convention, where `sub` is the user id and `exp` is required.
-//! - This server's own asymmetric JWTs (the jwt plugin, EdDSA by default), verified against the
-//!   `jwks` table by [`verify_jwks_token`].
+//! - This server's own EdDSA JWTs (the jwt plugin: `/api/auth/token`, `set-auth-jwt`), verified
+//!   against the `jwks` table by [`verify_jwks_token`], with `iss`/`aud` always checked as Better
+//!   Auth's `verifyJWT` does. (The plugin's HS256 mode signs with the shared secret, so its tokens
+//!   are verified as HS256 above.)
 //!
 //! Everything else is rejected: `alg: none`, HS384/HS512, an asymmetric `alg` whose signature was
 //! made with the shared secret, another secret, a missing `sub`, an expired token, or an `nbf` in
-//! the future. `iss` and `aud` are checked only when `JWT_ISSUER` / `JWT_AUDIENCE` are configured.
+//! the future. On HS256 tokens `iss` and `aud` are checked only when `JWT_ISSUER` / `JWT_AUDIENCE`
+//! are configured (the seed's FastAPI tokens carry neither).
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
+use super::jwt_verify::verify_eddsa;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
@@ -75,22 +80,25 @@ pub fn looks_like_jwt(token: &str) -> bool {
     token.split('.').count() == 3
 }
 
-/// Verifies a bearer JWT of either kind; `None` when it is not acceptable for any reason.
-pub async fn verify_bearer_jwt(state: &AppState, token: &str) -> Option<Claims> {
-    let header = decode_header(token).ok()?;
+/// Verifies a bearer JWT of either kind: `Ok(None)` when it is not acceptable for any reason;
+/// `Err` only when the database cannot be asked.
+pub async fn verify_bearer_jwt(state: &AppState, token: &str) -> Result<Option<Claims>, ApiError> {
+    let Ok(header) = decode_header(token) else {
+        return Ok(None);
+    };
     let claims = match header.alg {
         Algorithm::HS256 => verify_hs256(
             token,
             &state.config.secrets,
             &JwtPolicy::from_config(&state.config),
         ),
-        // The shared secret is pinned to HS256.
-        Algorithm::HS384 | Algorithm::HS512 => None,
-        // Asymmetric: only keys of the `jwks` table, each pinned to its own algorithm
-        // (the jwt plugin's `EdDSA`, `ES256`, `PS256`, `RS256`; `better-auth/src/plugins/jwt/types.ts`).
-        _ => verify_jwks_token(state, token).await,
-    }?;
-    (!claims.sub.is_empty()).then_some(claims)
+        // Asymmetric keys live in `jwks`, each pinned to its algorithm; this server mints EdDSA
+        // keys only (Better Auth's default, `better-auth/src/plugins/jwt/utils.ts`). HS384, HS512
+        // and every other algorithm are refused: the shared secret is pinned to HS256.
+        Algorithm::EdDSA => verify_jwks_token(state, token).await?,
+        _ => None,
+    };
+    Ok(claims.filter(|c| !c.sub.is_empty()))
 }
 
 /// Verifies an HS256 JWT against each shared secret (newest first).
@@ -104,17 +112,12 @@ pub fn verify_hs256(token: &str, secrets: &[SecretString], policy: &JwtPolicy) -
     })
 }
 
-/// Verifies one of this server's own asymmetric JWTs against the `jwks` table.
-///
-/// **Not implemented on this branch: always `None`.** The jwt plugin (branch `jwt-ratelimit`) fills
-/// it in: find the `jwks` row by the header's `kid`, require the header's `alg` to equal the row's
-/// `alg` (the algorithm is pinned per key; a token whose `alg` differs is rejected), check the key's
-/// `expiresAt` plus grace period, verify the signature with the row's public key, then validate the
-/// claims with [`JwtPolicy::validation`] for that algorithm (so `exp`, `sub`, `nbf` and the configured
-/// `iss`/`aud` are enforced as for HS256). Until then a bearer JWT with an asymmetric `alg` is a 401.
-pub async fn verify_jwks_token(state: &AppState, token: &str) -> Option<Claims> {
-    let _ = (state, token);
-    None
+/// Verifies one of this server's own EdDSA JWTs against the `jwks` table: the key named by `kid`,
+/// whose algorithm must be the token's, still published; signature, `exp`, `sub`, and `iss`/`aud`
+/// (configured, else the base URL's origin), as `jwt_verify::verify_eddsa` does.
+pub async fn verify_jwks_token(state: &AppState, token: &str) -> Result<Option<Claims>, ApiError> {
+    let mut conn = state.conn().await?;
+    Ok(verify_eddsa::<Claims>(&mut conn, token, &state.config).await?)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! Credentials, in this order:
 //! 1. `Authorization: Bearer <JWT>` (three dot-separated parts): HS256 with the shared secret, or
-//!    this server's own asymmetric JWTs (`auth::jwt`).
+//!    this server's own EdDSA JWTs (`auth::jwt`).
 //! 2. `Authorization: Bearer <session token>`, raw or signed, as the bearer plugin accepts it.
 //! 3. The signed session cookie; unsafe methods then need a trusted `Origin` (403 as on the auth
 //!    routes, `better-auth/src/api/middlewares/origin-check.ts`).
@@ -111,7 +111,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
     match credential(&req, &state)?.ok_or_else(unauthorized)? {
         Credential::Jwt(token) => verify_bearer_jwt(&state, &token)
-            .await
+            .await?
             .map(|claims| CurrentUser {
                 id: claims.sub,
                 method: AuthMethod::Jwt,

@@ -2,7 +2,9 @@
 
 mod body;
 mod context;
+mod jwt;
 mod misc;
+mod rate_limit;
 mod response;
 mod session;
 mod sign_in;
@@ -13,6 +15,7 @@ use utoipa_actix_web::scope::Scope;
 
 pub use body::RawBody;
 pub use context::{AuthRequest, bearer_token};
+pub use rate_limit::rate_limit;
 pub use response::{AuthHeaders, SessionResponse, SessionWithUser, UserResponse};
 
 use crate::auth::origin::UrlLabel;
@@ -35,6 +38,8 @@ pub fn scope() -> Scope<
         .service(session::get_session)
         .service(session::post_get_session)
         .service(session::sign_out)
+        .service(jwt::get_token)
+        .service(jwt::get_jwks)
         .service(misc::ok)
         .service(misc::error_page)
         .default_service(actix_web::web::to(no_route))

@@ -1,0 +1,95 @@
+//! The JWT plugin's routes: `GET /token` and `GET /jwks` (`better-auth/src/plugins/jwt/index.ts`).
+
+use actix_web::{HttpResponse, get, http::StatusCode, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AuthHeaders, AuthRequest};
+use crate::auth::sessions::{self, Lookup};
+use crate::auth::{jwks, jwt_sign};
+use crate::config::JwtAlg;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::state::AppState;
+
+/// `/token` response.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT for the signed-in user (EdDSA with a `/jwks` key, or HS256 when `JWT_ALG=HS256`).
+    #[schema(example = "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJpYXQiOjE3OTU1NTY2ODR9.c2ln")]
+    token: String,
+}
+
+/// One public key of the set.
+#[derive(Serialize, ToSchema)]
+pub struct PublicJwk {
+    #[schema(example = "EdDSA")]
+    alg: String,
+    #[schema(example = "Ed25519")]
+    crv: Option<String>,
+    #[schema(example = "tmGTcp0yzpaqNZvVPZ25QUTE0a3OXLG8oQgNWNAubcw")]
+    x: Option<String>,
+    #[schema(example = "OKP")]
+    kty: String,
+    /// The `jwks.id`, matched by the JWT header's `kid`.
+    #[schema(example = "hkWVa28O3fwOxKmCUGFL5hyNZjYqcZhy")]
+    kid: String,
+}
+
+/// `/jwks` response.
+#[derive(Serialize, ToSchema)]
+pub struct JwksResponse {
+    #[schema(value_type = Vec<PublicJwk>)]
+    keys: Vec<serde_json::Value>,
+}
+
+/// Get a JWT for the current session.
+///
+/// Signs Better Auth's payload (`iat`, the user, `sub`, `exp`, `iss`, `aud`) with the newest
+/// live key, minting one if there is none. Like any session lookup, it may extend the session.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "A fresh JWT", body = TokenResponse),
+        (status = 401, description = "No valid session", body = ErrorBody),
+    ),
+    security(("bearerSession" = []), ("sessionCookie" = []))
+)]
+#[get("/token")]
+pub async fn get_token(
+    state: web::Data<AppState>,
+    ctx: AuthRequest,
+) -> Result<HttpResponse, ApiError> {
+    let unauthorized = || ApiError::Unauthorized(ErrorCode::Unauthorized);
+    let session_token = ctx.session_token.as_deref().ok_or_else(unauthorized)?;
+    let mut conn = state.conn().await?;
+    let Lookup::Valid(session, user) = sessions::lookup(&mut conn, session_token).await? else {
+        return Err(unauthorized());
+    };
+    let mut headers = AuthHeaders::default();
+    let cfg = state.config.session;
+    // `sessionMiddleware` resolves the session through `getSession`, which slides it when due.
+    if !ctx.dont_remember && sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
+        let refreshed = sessions::refresh(&mut conn, session_token, cfg.expires_in).await?;
+        let refreshed = refreshed.ok_or_else(unauthorized)?;
+        headers.set_session(&state, &refreshed.token, false, false);
+    }
+    let token = jwt_sign::issue(&mut conn, &state.config, &user).await?;
+    Ok(headers.json(StatusCode::OK, &TokenResponse { token }))
+}
+
+/// Get the JSON Web Key Set.
+///
+/// The public keys that verify this server's EdDSA JWTs (and any other key in the `jwks` table),
+/// including rotated keys still in their grace period. With `JWT_ALG=EdDSA` an empty set first
+/// gets a key; with `HS256` the set may be empty (the shared secret is never published).
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, description = "The key set", body = JwksResponse)),
+    security(())
+)]
+#[get("/jwks")]
+pub async fn get_jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let mint = state.config.jwt.alg == JwtAlg::EdDsa;
+    let keys = jwks::public_keys(&mut *state.conn().await?, &state.config, mint).await?;
+    Ok(HttpResponse::Ok().json(JwksResponse { keys }))
+}
