@@ -5,6 +5,7 @@ pub mod cookies;
 pub mod crypto;
 pub mod ip;
 pub mod jwks;
+pub mod jwt;
 pub mod jwt_sign;
 pub mod jwt_verify;
 pub mod origin;
