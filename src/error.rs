@@ -137,6 +137,9 @@ pub enum ApiError {
     BadRequestMessageOnly(&'static str),
     #[error("unauthorized: {0:?}")]
     Unauthorized(ErrorCode),
+    /// The task API's 401: `UNAUTHORIZED` plus `WWW-Authenticate: Bearer` (Better Auth's routes never send it).
+    #[error("bearer credentials required")]
+    BearerRequired,
     #[error("forbidden: {0:?}")]
     Forbidden(ErrorCode),
     #[error("not found: {0:?}")]
@@ -200,6 +203,7 @@ impl ApiError {
                 code: None,
                 errors: None,
             },
+            ApiError::BearerRequired => coded(ErrorCode::Unauthorized),
             ApiError::NoRoute => return None,
             ApiError::PayloadTooLarge => coded(ErrorCode::PayloadTooLarge),
             ApiError::UnsupportedMediaType(message) => ErrorBody {
@@ -232,7 +236,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_)
             | ApiError::BadRequestMessage { .. }
             | ApiError::BadRequestMessageOnly(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::BearerRequired => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -254,7 +258,7 @@ impl ResponseError for ApiError {
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.insert_header(("X-Retry-After", retry_after_secs.to_string()));
         }
-        if let ApiError::Unauthorized(ErrorCode::Unauthorized) = self {
+        if let ApiError::BearerRequired = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         match self.body() {

@@ -48,7 +48,7 @@ enum Credential {
 }
 
 fn unauthorized() -> ApiError {
-    ApiError::Unauthorized(ErrorCode::Unauthorized)
+    ApiError::BearerRequired
 }
 
 /// Finds the credential; `Err` when one is presented but malformed or badly signed.

@@ -44,7 +44,7 @@ pub async fn create(
         .await
         .map_err(|e| match e {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                ApiError::Unauthorized(ErrorCode::Unauthorized)
+                ApiError::BearerRequired
             }
             other => other.into(),
         })

@@ -178,12 +178,36 @@ pub fn test_config(database_url: &str) -> Config {
     config
 }
 
+/// Drops a test database, closing whatever still uses it (the server of a finished test).
+pub fn drop_database(database_url: &str) {
+    let Some(name) = database_url
+        .rsplit('/')
+        .next()
+        .map(|n| n.split('?').next().unwrap_or(n).to_owned())
+    else {
+        return;
+    };
+    if !name.starts_with("bat_") || name.starts_with("bat_template_") {
+        return;
+    }
+    off_runtime(move || {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin());
+    });
+}
+
 /// A running server and a cookie-aware client.
 pub struct TestApp {
     pub address: String,
     pub database_url: String,
     pub client: reqwest::Client,
     pub config: Config,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop_database(&self.database_url);
+    }
 }
 
 impl TestApp {

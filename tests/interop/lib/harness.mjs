@@ -70,11 +70,33 @@ async function admin(sql) {
   }
 }
 
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+
+let swept = false;
+/** Drops `ba_it_*` databases left behind by test processes that no longer exist (killed runs). */
+async function sweepOrphans() {
+  if (swept || process.env.INTEROP_KEEP_DB === "1") return;
+  swept = true;
+  const { rows } = await admin(`SELECT datname FROM pg_database WHERE datname LIKE 'ba\\_it\\_%'`);
+  for (const { datname } of rows) {
+    const pid = Number(/_(\d+)_\d+_[a-z0-9]+$/.exec(datname)?.[1]);
+    if (pid && pid !== process.pid && !pidAlive(pid)) await admin(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
+  }
+}
+
 /**
  * Creates an empty database; returns `{ name, url, query(sql, params), drop() }`.
  * `query` opens a short-lived connection (the servers keep their own pools).
  */
 export async function createDatabase(label) {
+  await sweepOrphans();
   const name = uniqueDbName(label);
   await admin(`CREATE DATABASE "${name}"`);
   const url = databaseUrl(name);

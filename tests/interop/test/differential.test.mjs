@@ -807,5 +807,7 @@ const rateLimited = [
 diffScenario("differential rate limiting (§7.2)", rateLimited, {
   skip: process.env.DIFF_EXTENDED === "0",
   oracleEnv: { ORACLE_RATE_LIMIT: "database" },
-  oursEnv: { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_STORAGE: "database" },
+  // Ours trusts X-Forwarded-For only from TRUSTED_PROXIES (Better Auth trusts a single-valued one from anyone);
+  // the test client connects from 127.0.0.1, so that is the proxy here.
+  oursEnv: { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_STORAGE: "database", TRUSTED_PROXIES: "127.0.0.1" },
 });
