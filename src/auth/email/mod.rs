@@ -14,7 +14,38 @@ use secrecy::ExposeSecret as _;
 
 pub use templates::{Rendered, Template};
 
+use crate::auth::cookies::encode_uri_component;
 use crate::config::EmailConfig;
+
+/// `${baseURL}/verify-email?token=..&callbackURL=..`; the callback defaults to `/`
+/// (`better-auth/src/api/routes/email-verification.ts`).
+pub fn verify_email_link(auth_base: &str, token: &str, callback_url: Option<&str>) -> String {
+    let callback = callback_url.filter(|c| !c.is_empty()).unwrap_or("/");
+    format!(
+        "{auth_base}/verify-email?token={token}&callbackURL={}",
+        encode_uri_component(callback)
+    )
+}
+
+/// `${baseURL}/reset-password/<token>?callbackURL=..`; no `redirectTo` leaves the value empty
+/// (`better-auth/src/api/routes/password.ts`).
+pub fn reset_password_link(auth_base: &str, token: &str, redirect_to: Option<&str>) -> String {
+    let callback = redirect_to
+        .filter(|c| !c.is_empty())
+        .map(encode_uri_component)
+        .unwrap_or_default();
+    format!("{auth_base}/reset-password/{token}?callbackURL={callback}")
+}
+
+/// `${baseURL}/delete-user/callback?token=..&callbackURL=..`; the callback defaults to `/`
+/// (`better-auth/src/api/routes/update-user.ts`).
+pub fn delete_account_link(auth_base: &str, token: &str, callback_url: Option<&str>) -> String {
+    let callback = callback_url.filter(|c| !c.is_empty()).unwrap_or("/");
+    format!(
+        "{auth_base}/delete-user/callback?token={token}&callbackURL={}",
+        encode_uri_component(callback)
+    )
+}
 
 #[derive(Clone)]
 enum Transport {
@@ -125,4 +156,35 @@ async fn deliver(transport: &Transport, message: Message, template: &Template) -
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://localhost:3000/api/auth";
+
+    #[test]
+    fn links_are_built_as_better_auth_builds_them() {
+        assert_eq!(
+            verify_email_link(BASE, "a.b.c", None),
+            "http://localhost:3000/api/auth/verify-email?token=a.b.c&callbackURL=%2F"
+        );
+        assert_eq!(
+            verify_email_link(BASE, "t", Some("http://localhost:3001/done?x=1")),
+            "http://localhost:3000/api/auth/verify-email?token=t&callbackURL=http%3A%2F%2Flocalhost%3A3001%2Fdone%3Fx%3D1"
+        );
+        assert_eq!(
+            reset_password_link(BASE, "tok", None),
+            "http://localhost:3000/api/auth/reset-password/tok?callbackURL="
+        );
+        assert_eq!(
+            reset_password_link(BASE, "tok", Some("/reset")),
+            "http://localhost:3000/api/auth/reset-password/tok?callbackURL=%2Freset"
+        );
+        assert_eq!(
+            delete_account_link(BASE, "tok", Some("")),
+            "http://localhost:3000/api/auth/delete-user/callback?token=tok&callbackURL=%2F"
+        );
+    }
 }
