@@ -40,6 +40,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
                 .wrap(cors(&state))
+                .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))
                 .wrap(TracingLogger::default())
         })
@@ -122,4 +123,17 @@ async fn cors_scope(
         headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
     }
     Ok(res)
+}
+
+/// better-call routes on the raw path: `/api/auth/%6Fk` is not `/api/auth/ok` (Better Auth's empty 404).
+async fn raw_auth_paths(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let raw = req.uri().path();
+    if raw.starts_with("/api/auth/") && raw.contains('%') {
+        let response = actix_web::HttpResponse::NotFound().finish();
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }

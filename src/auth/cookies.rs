@@ -139,11 +139,11 @@ mod tests {
         let header = "a=b; better-auth.session_token=ajtbBAnifMnyOz0PiNxG2J7dfp3heGaF.NAuTstDjQHlNUnU3%2FIenxtibQE8G4ei6C1w1yN9vafc%3D";
         let raw = find_cookie(header, "better-auth.session_token").unwrap();
         assert_eq!(
-            read_signed(raw, &[secret.clone()]).as_deref(),
+            read_signed(raw, std::slice::from_ref(&secret)).as_deref(),
             Some("ajtbBAnifMnyOz0PiNxG2J7dfp3heGaF")
         );
         assert_eq!(
-            read_signed(&raw.replace("ajtb", "ajtc"), &[secret.clone()]),
+            read_signed(&raw.replace("ajtb", "ajtc"), std::slice::from_ref(&secret)),
             None
         );
         assert_eq!(read_signed("plain-token", &[secret]), None);

@@ -103,6 +103,10 @@ pub fn is_fresh(s: &Session, fresh_age: Duration) -> bool {
 
 /// The outcome of looking a token up, as `getSession` distinguishes it.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "short-lived, returned once per request; boxing buys nothing"
+)]
 pub enum Lookup {
     /// A live session.
     Valid(Session, User),

@@ -134,11 +134,12 @@ pub fn empty_database() -> String {
     })
 }
 
-/// Runs SQL against a test database (blocking; for setup and assertions).
-pub fn sql(database_url: &str, query: &str) -> usize {
+/// Runs SQL (one or more statements) against a test database (blocking; for setup and assertions).
+pub fn sql(database_url: &str, query: &str) {
     off_runtime(|| {
+        use diesel::connection::SimpleConnection as _;
         let mut conn = SyncConn::establish(database_url).expect("connect");
-        diesel::sql_query(query).execute(&mut conn).expect("sql")
+        conn.batch_execute(query).expect("sql");
     })
 }
 

@@ -57,7 +57,8 @@ impl FromRequest for RawBody {
 }
 
 const JSON_ONLY: &str = "application/json";
-const JSON_OR_FORM: &str = "application/json, application/x-www-form-urlencoded";
+// better-call joins the route's `allowedMediaTypes` as sign-in and sign-up declare them: form first.
+const JSON_OR_FORM: &str = "application/x-www-form-urlencoded, application/json";
 
 impl RawBody {
     /// Parses the body: `None` when there is none; JSON, or with `allow_form` also

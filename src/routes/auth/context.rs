@@ -26,6 +26,8 @@ pub struct AuthRequest {
     pub sec_fetch_mode: Option<String>,
     pub sec_fetch_dest: Option<String>,
     pub client: ClientInfo,
+    /// `callbackURL` from the query string, which the origin check validates on every route.
+    pub query_callback: Option<String>,
 }
 
 fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<String> {
@@ -86,6 +88,14 @@ impl AuthRequest {
             sec_fetch_site: header_str(req, "sec-fetch-site"),
             sec_fetch_mode: header_str(req, "sec-fetch-mode"),
             sec_fetch_dest: header_str(req, "sec-fetch-dest"),
+            query_callback: serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+                .ok()
+                .and_then(|pairs| {
+                    pairs
+                        .into_iter()
+                        .find(|(k, _)| k == "callbackURL")
+                        .map(|(_, v)| v)
+                }),
             client: ClientInfo {
                 ip_address: client_ip(forwarded.as_deref()),
                 user_agent: header_str(req, header::USER_AGENT).unwrap_or_default(),
@@ -106,12 +116,9 @@ impl AuthRequest {
             return Ok(());
         }
         match self.origin_or_referer() {
-            None | Some("null") => {
-                if self.sec_fetch_site.as_deref() == Some("same-origin") {
-                    return Ok(());
-                }
-                Err(ApiError::Forbidden(ErrorCode::MissingOrNullOrigin))
-            }
+            // `origin-check.ts`: a same-origin request's `Origin: null` stands for the base origin (trusted).
+            Some("null") if self.sec_fetch_site.as_deref() == Some("same-origin") => Ok(()),
+            None | Some("null") => Err(ApiError::Forbidden(ErrorCode::MissingOrNullOrigin)),
             Some(origin) if state.origins.is_trusted_origin(origin) => Ok(()),
             Some(origin) => {
                 tracing::warn!(origin, "untrusted origin rejected");

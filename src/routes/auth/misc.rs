@@ -37,11 +37,16 @@ pub async fn error_page(req: HttpRequest) -> HttpResponse {
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    let code = html_escape(get("error"));
-    let code = if code.is_empty() {
-        "UNKNOWN".to_string()
+    // `error.ts`: only `^['A-Za-z0-9_-]+$` is shown as a code.
+    let raw_code = get("error");
+    let valid = !raw_code.is_empty()
+        && raw_code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "'_-".contains(c));
+    let code = if valid {
+        html_escape(raw_code)
     } else {
-        code
+        "UNKNOWN".to_string()
     };
     let description = html_escape(get("error_description"));
     HttpResponse::Ok()

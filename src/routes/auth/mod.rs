@@ -79,11 +79,10 @@ pub fn origin_check(
     ctx: &AuthRequest,
     state: &AppState,
     body: Option<&Value>,
-    query_callback: Option<&str>,
 ) -> Result<(), ApiError> {
     ctx.validate_origin(state, false)?;
     let get = |key: &str| body.and_then(|b| b.get(key));
-    let query_value = query_callback.map(|s| Value::String(s.to_owned()));
+    let query_value = ctx.query_callback.clone().map(Value::String);
     let callback = get("callbackURL")
         .filter(|v| is_truthy(v))
         .or(query_value.as_ref());

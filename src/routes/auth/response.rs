@@ -111,7 +111,7 @@ impl AuthHeaders {
         had_dont_remember: bool,
     ) {
         let secret = state.config.current_secret();
-        let max_age = (!dont_remember).then(|| state.config.session.expires_in.as_secs());
+        let max_age = (!dont_remember).then_some(state.config.session.expires_in.as_secs());
         self.cookies
             .push(state.cookies.session(secret, token, max_age));
         if dont_remember {

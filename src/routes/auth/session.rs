@@ -1,6 +1,7 @@
 //! `GET /get-session` and `POST /sign-out` (`better-auth/src/api/routes/session.ts`, `sign-out.ts`).
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError as _, get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -81,9 +82,16 @@ pub async fn get_session(
 #[post("/get-session")]
 pub async fn post_get_session(raw: RawBody) -> Result<HttpResponse, ApiError> {
     raw.parse(false)?;
-    Err(ApiError::MethodNotAllowed(
-        ErrorCode::MethodNotAllowedDeferSessionRequired,
-    ))
+    // Better Auth sets the cache headers before it refuses (`session.ts`).
+    let mut response = ApiError::MethodNotAllowed(ErrorCode::MethodNotAllowedDeferSessionRequired)
+        .error_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
+    Ok(response)
 }
 
 /// Sign-out response.
@@ -110,7 +118,7 @@ pub async fn sign_out(
     raw: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), None)?;
+    origin_check(&ctx, &state, body.as_ref())?;
     if let Some(token) = ctx.session_token.as_deref() {
         let deleted = sessions::delete_by_token(&mut *state.conn().await?, token).await?;
         if deleted > 0 {

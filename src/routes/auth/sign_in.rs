@@ -72,7 +72,7 @@ pub async fn sign_in_email(
     raw: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(true)?;
-    origin_check(&ctx, &state, body.as_ref(), None)?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), FIELDS, false)?;
     ctx.validate_form_csrf(&state)?;
     let email = str_field(obj, "email").unwrap_or_default();

@@ -71,7 +71,7 @@ pub async fn sign_up_email(
     raw: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(true)?;
-    origin_check(&ctx, &state, body.as_ref(), None)?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), FIELDS, true)?;
     ctx.validate_form_csrf(&state)?;
     let (name, email, password) = (

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Benchmarks the release server with wrk (Debian package `wrk`) on loopback, against a fresh database.
+# Usage: bash bench/run.sh [duration, default 10s]. Prints one table row per scenario (markdown).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${1:-10s}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/better-auth-actix"
+
+db="bat_bench_$$"
+port=$((20000 + RANDOM % 20000))
+createdb -h 127.0.0.1 -U postgres "$db"
+secret="bench-secret-0123456789abcdef0123456789abcdef"
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" BETTER_AUTH_SECRET="$secret" \
+  BETTER_AUTH_URL="http://127.0.0.1:$port" PORT="$port" LOG_LEVEL=warn DATABASE_POOL_SIZE=16
+"$bin" serve > "${TMPDIR:-/tmp}/bench-server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; dropdb -h 127.0.0.1 -U postgres --if-exists "$db"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+base="http://127.0.0.1:$port"
+
+signup=$(curl -sf "$base/api/auth/sign-up/email" -H 'content-type: application/json' \
+  -d '{"name":"Bench","email":"bench@example.com","password":"bench-password-1"}')
+token=$(printf '%s' "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+user_id=$(printf '%s' "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
+jwt=$(python3 - "$secret" "$user_id" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+payload = b64(json.dumps({"sub": sys.argv[2], "exp": int(time.time()) + 3600}).encode())
+sig = b64(hmac.new(sys.argv[1].encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
+print(f"{header}.{payload}.{sig}")
+PY
+)
+
+lua="${TMPDIR:-/tmp}/bench-$$.lua"
+run() { # name, wrk args...
+  local name="$1"; shift
+  local out; out=$(wrk -t2 -c32 -d"$duration" --latency "$@" 2>&1)
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
+}
+echo "| scenario | req/s | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|"
+run "GET /api/auth/get-session (bearer)" -H "authorization: Bearer $token" "$base/api/auth/get-session"
+
+cat > "$lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
+LUA
+run "POST /api/auth/sign-in/email (argon2id)" -s "$lua" "$base/api/auth/sign-in/email"
+
+# get-session while a sign-in storm saturates the hashing pool: the async workers must stay free.
+wrk -t1 -c64 -d"$duration" -s "$lua" "$base/api/auth/sign-in/email" >/dev/null 2>&1 &
+storm=$!
+sleep 1
+run "GET /api/auth/get-session during a sign-in storm" -H "authorization: Bearer $token" "$base/api/auth/get-session"
+wait $storm || true
+
+if curl -sf -o /dev/null -H "authorization: Bearer $jwt" "$base/api/tasks"; then
+  for i in $(seq 1 20); do
+    curl -sf -o /dev/null -H "authorization: Bearer $jwt" -H 'content-type: application/json' \
+      -d "{\"title\":\"Task $i\",\"tags\":[\"bench\"]}" "$base/api/tasks"
+  done
+  task_id=$(curl -sf -H "authorization: Bearer $jwt" "$base/api/tasks?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+  run "GET /api/tasks (20 tasks, HS256 JWT)" -H "authorization: Bearer $jwt" "$base/api/tasks"
+  run "GET /api/tasks/{id} (HS256 JWT)" -H "authorization: Bearer $jwt" "$base/api/tasks/$task_id"
+  cat > "$lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = '{"title":"Benchmark task","priority":"high","tags":["bench"]}'
+LUA
+  run "POST /api/tasks (HS256 JWT)" -s "$lua" -H "authorization: Bearer $jwt" "$base/api/tasks"
+fi
+rm -f "$lua"

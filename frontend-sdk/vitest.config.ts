@@ -1,0 +1,12 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+import { SummaryReporter } from "./tests/summary-reporter";
+
+export default defineConfig({
+  resolve: { alias: { "@": fileURLToPath(new URL(".", import.meta.url)) } },
+  test: {
+    include: ["tests/**/*.test.ts"],
+    environment: "node",
+    reporters: ["default", new SummaryReporter()],
+  },
+});

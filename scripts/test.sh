@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, schema check, Rust unit and integration tests, then the JS suites that
+# run the release binary (Better Auth interop and differential, OpenAPI validation, Swagger UI, frontend).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export NEXT_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export BAT_VENV="${BAT_VENV:-$CARGO_TARGET_DIR/venv}"
+export PATH="$BAT_VENV/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step setup
+bash scripts/setup.sh
+
+step "format and lints"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "schema.rs matches the migrations"
+bash scripts/check-schema.sh
+
+step "leftover per-test databases"
+psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'bat\_%' AND datname NOT LIKE 'bat\_template\_%'" postgres \
+  | while read -r db; do dropdb -h 127.0.0.1 -U postgres --if-exists "$db" 2>/dev/null || true; done
+
+step "Rust tests (unit and integration, one database per test)"
+if command -v cargo-nextest >/dev/null || cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --no-fail-fast
+else
+  cargo test --no-fail-fast
+fi
+
+step "release build for the end-to-end suites"
+cargo build --release --quiet
+export BA_BIN="$CARGO_TARGET_DIR/release/better-auth-actix"
+
+if [ -f scripts/check-openapi.sh ]; then
+  step "OpenAPI: independent validation, TypeScript types, Swagger UI in Chromium"
+  bash scripts/check-openapi.sh
+fi
+
+if [ -f tests/interop/package.json ]; then
+  step "Better Auth interop and differential tests (real better-auth npm package)"
+  (cd tests/interop && npm test)
+fi
+
+if [ -f frontend-sdk/package.json ]; then
+  step "frontend-sdk: typecheck, unit tests, end to end in Chromium"
+  (cd frontend-sdk && npm run check && npm test && npm run test:e2e)
+fi
+
+step "all suites passed"

@@ -1,0 +1,207 @@
+// Differential runner: plays one scripted request sequence against "ours" and the Node oracle
+// (each with its own fresh database, same secret and trusted origins), normalizes every
+// response and makes one node:test case per step that compares the two records.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ALLOWED_DIFFERENCES } from "./allowed-differences.mjs";
+import { CookieJar, rawRequest } from "./http.mjs";
+import { OURS_KIND, SECRET, createDatabase, saveArtifact, startOracle, startOurs } from "./harness.mjs";
+import { Normalizer, lineDiff, render } from "./normalize.mjs";
+
+export const USER_AGENT = "better-auth-interop/1.0";
+const AUTH = "/api/auth";
+
+/**
+ * A scripted step. `spec` (or `spec(ctx)`) fields:
+ * - `method` (GET), `path` (appended verbatim to /api/auth) or `rawPath` (the whole request target), `query` (object)
+ * - `json` (serialized, content-type application/json) | `form` (urlencoded object) | `body` (raw string) + `contentType`
+ * - `origin`: string (may contain `<BASE>`), `null` to omit; default: `<BASE>` for non-GET requests, none for GET
+ * - `cookie`: `true` (default: send the jar), `false`, or a literal Cookie header (may contain `<BASE>`)
+ * - `jar`: name of the cookie jar to use/update (default "main"); `store: false` to not update it
+ * - `headers`: extra request headers
+ * Step options: `expect` (status the oracle must return — guards the script itself),
+ * `prepare(ctx)` (async, before the request: DB tweaks...), `save(res, ctx)` (keep values in ctx.state),
+ * `check(res, ctx)` (behavioural assertions run on BOTH servers).
+ */
+export function step(name, spec, options = {}) {
+  return { name, spec, ...options };
+}
+
+function buildRequest(ctx, spec) {
+  const method = spec.method ?? "GET";
+  const sub = (s) => (typeof s === "string" ? s.replaceAll("<BASE>", ctx.baseUrl) : s);
+  const subDeep = (v) =>
+    Array.isArray(v) ? v.map(subDeep) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, subDeep(x)])) : sub(v);
+  let path = spec.rawPath ?? `${AUTH}${spec.path}`;
+  if (spec.query) path += `?${new URLSearchParams(subDeep(spec.query))}`;
+  const headers = { "user-agent": USER_AGENT };
+  let body;
+  if (spec.json !== undefined) {
+    body = JSON.stringify(subDeep(spec.json));
+    headers["content-type"] = "application/json";
+  } else if (spec.form !== undefined) {
+    body = new URLSearchParams(subDeep(spec.form)).toString();
+    headers["content-type"] = "application/x-www-form-urlencoded";
+  } else if (spec.body !== undefined) {
+    body = spec.body;
+  }
+  if (spec.contentType !== undefined) headers["content-type"] = spec.contentType;
+  if (spec.contentType === null) delete headers["content-type"];
+  const origin = spec.origin === undefined ? (method === "GET" || method === "HEAD" ? undefined : "<BASE>") : spec.origin;
+  if (origin !== null && origin !== undefined) headers.origin = sub(origin);
+  const jar = ctx.jar(spec.jar);
+  if (spec.cookie === undefined || spec.cookie === true) {
+    const c = jar.header();
+    if (c) headers.cookie = c;
+  } else if (typeof spec.cookie === "string") headers.cookie = sub(spec.cookie);
+  for (const [k, v] of Object.entries(spec.headers ?? {})) {
+    if (v === null) delete headers[k.toLowerCase()];
+    else headers[k.toLowerCase()] = sub(v);
+  }
+  return { method, path, headers, body };
+}
+
+function makeContext(server, db) {
+  const jars = new Map();
+  return {
+    server,
+    db,
+    baseUrl: server.baseUrl,
+    secret: SECRET,
+    state: {},
+    normalizer: new Normalizer({ baseUrl: server.baseUrl, secret: SECRET }),
+    jar(name = "main") {
+      if (!jars.has(name)) jars.set(name, new CookieJar());
+      return jars.get(name);
+    },
+    sql: (text, params) => db.query(text, params),
+  };
+}
+
+async function runScript(ctx, steps) {
+  const results = [];
+  for (const s of steps) {
+    const result = { name: s.name, request: undefined, response: undefined, record: undefined, errors: [] };
+    try {
+      if (s.prepare) await s.prepare(ctx);
+      const spec = typeof s.spec === "function" ? s.spec(ctx) : s.spec;
+      result.request = buildRequest(ctx, spec);
+      const res = await rawRequest(ctx.baseUrl, result.request);
+      result.response = res;
+      if (spec.store !== false) ctx.jar(spec.jar).store(res.setCookie);
+      result.record = ctx.normalizer.response(res);
+      if (s.save) await s.save(res, ctx);
+      for (const [key, value] of Object.entries(ctx.state)) ctx.normalizer.name(value, key);
+      if (s.check) {
+        try {
+          await s.check(res, ctx);
+        } catch (err) {
+          result.errors.push(`check failed: ${err.message}`);
+        }
+      }
+    } catch (err) {
+      result.errors.push(`request failed: ${err.stack ?? err}`);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+function describeRequest(req) {
+  if (!req) return "(request not built)";
+  const lines = [`${req.method} ${req.path}`];
+  for (const [k, v] of Object.entries(req.headers)) lines.push(`${k}: ${v}`);
+  if (req.body !== undefined) lines.push("", req.body.length > 400 ? `${req.body.slice(0, 400)}… (${req.body.length} bytes)` : req.body);
+  return lines.join("\n");
+}
+
+/**
+ * Compares one step. Matching ALLOWED_DIFFERENCES entries with `reconcile` first remove an accepted
+ * partial difference from (copies of) both records; entries with `accept` may then accept the whole
+ * step. Returns undefined when equal, `{ allowed: [entries] }` when only allowed differences remain,
+ * else `{ message }` with the request and a readable diff.
+ */
+export function compareStep(title, ours, node) {
+  const problems = [];
+  if (node.errors.length) problems.push(`oracle: ${node.errors.join("; ")}`);
+  if (ours.errors.length) problems.push(`ours: ${ours.errors.join("; ")}`);
+  const applied = [];
+  if (node.record && ours.record) {
+    const args = { ours: structuredClone(ours.record), oracle: structuredClone(node.record), oursRaw: ours.response, oracleRaw: node.response, request: ours.request };
+    const matching = ALLOWED_DIFFERENCES.filter((d) => d.step.test(`${title} › ${ours.name}`));
+    for (const d of matching) if (d.reconcile?.(args)) applied.push(d);
+    const expected = render(args.oracle);
+    const actual = render(args.ours);
+    if (expected !== actual) {
+      const accepted = matching.find((d) => d.accept?.(args));
+      if (accepted && !problems.length) return { allowed: [...applied, accepted] };
+      problems.push(`response differs (- oracle, + ours):\n${lineDiff(expected, actual)}`);
+      if (applied.length) problems.push(`(after removing allowed differences: ${applied.map((d) => d.id).join(", ")})`);
+    }
+  }
+  if (!problems.length) return applied.length ? { allowed: applied } : undefined;
+  return { message: [`step "${ours.name}"`, "request (ours):", describeRequest(ours.request), "", ...problems].join("\n") };
+}
+
+/**
+ * Declares a describe() block: fresh DB + server for each side, run `steps` on both, one it() per step.
+ * `options.skip` skips the block; `options.oursEnv` adds environment to our server.
+ */
+export function diffScenario(title, steps, options = {}) {
+  const names = new Set();
+  for (const s of steps) {
+    if (names.has(s.name)) throw new Error(`duplicate step name ${s.name}`);
+    names.add(s.name);
+  }
+  describe(title, { skip: options.skip }, () => {
+    const sides = {};
+    let ours;
+    let node;
+    before(async () => {
+      const [dbOurs, dbNode] = await Promise.all([createDatabase("diff_ours"), createDatabase("diff_node")]);
+      sides.dbs = [dbOurs, dbNode];
+      const [sOurs, sNode] = await Promise.all([
+        startOurs({ databaseUrl: dbOurs.url, label: `diff-ours-${OURS_KIND}`, env: options.oursEnv }),
+        startOracle({ databaseUrl: dbNode.url, label: "diff-oracle" }),
+      ]);
+      sides.servers = [sOurs, sNode];
+      [ours, node] = await Promise.all([
+        runScript(makeContext(sOurs, dbOurs), steps),
+        runScript(makeContext(sNode, dbNode), steps),
+      ]);
+      const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+      const clip = (text) => (typeof text === "string" && text.length > 4096 ? `${text.slice(0, 4096)}… (${text.length} bytes)` : text);
+      const forFile = (steps) =>
+        steps.map(({ name, request, response, record, errors }) => ({
+          name,
+          request: request && { ...request, body: clip(request.body) },
+          response: response && { ...response, text: clip(response.text), json: undefined },
+          record,
+          errors,
+        }));
+      await saveArtifact(`transcript-${slug}.json`, {
+        ours: { kind: sOurs.kind, baseUrl: sOurs.baseUrl, log: sOurs.logFile, steps: forFile(ours) },
+        oracle: { baseUrl: sNode.baseUrl, log: sNode.logFile, steps: forFile(node) },
+      });
+    });
+    after(async () => {
+      await Promise.all((sides.servers ?? []).map((s) => s.stop()));
+      await Promise.all((sides.dbs ?? []).map((d) => d.drop()));
+    });
+    steps.forEach((s, i) => {
+      it(s.name, (t) => {
+        assert.ok(ours && node, "scenario did not run (see before hook)");
+        const n = node[i];
+        if (s.expect !== undefined && n.response) {
+          assert.equal(n.response.status, s.expect, `script bug: oracle returned ${n.response.status} for "${s.name}", script expects ${s.expect}\n${n.response.text.slice(0, 500)}`);
+        }
+        const outcome = compareStep(title, ours[i], n);
+        if (outcome?.allowed) {
+          for (const d of outcome.allowed) t.diagnostic(`allowed difference ${d.id}`);
+          return;
+        }
+        if (outcome) assert.fail(outcome.message);
+      });
+    });
+  });
+}

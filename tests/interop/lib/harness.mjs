@@ -1,0 +1,258 @@
+// Test harness: one fresh PostgreSQL database per test, and real server processes
+// (better-auth-actix = "ours", the Better Auth Node oracle = "node") on random ports,
+// with stdout/stderr captured under an artifacts directory for debugging.
+import { spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const INTEROP_DIR = path.resolve(HERE, "..");
+
+/** Same secret for every server so that cookies/JWTs are interchangeable on a shared database. */
+export const SECRET = process.env.INTEROP_SECRET ?? "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+/** Extra trusted origins (the base URL of each server is always trusted as well). */
+export const TRUSTED_ORIGINS = ["http://localhost:3001", "https://app.example.com"];
+/** Admin connection used to create/drop databases. */
+export const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Where logs, mail outboxes and request transcripts go. */
+export const ARTIFACTS_DIR =
+  process.env.INTEROP_ARTIFACTS ??
+  path.join(os.tmpdir(), "ba-interop", `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
+
+/** "rust" (default) or "node" (OURS=node: a second oracle stands in for better-auth-actix). */
+export const OURS_KIND = process.env.OURS === "node" ? "node" : "rust";
+
+/** Path of the better-auth-actix binary: $BA_BIN, else $CARGO_TARGET_DIR/release/..., else ../../target/release/... */
+export function oursBinary() {
+  if (process.env.BA_BIN) return path.resolve(process.env.BA_BIN);
+  const candidates = [];
+  if (process.env.CARGO_TARGET_DIR) candidates.push(path.join(process.env.CARGO_TARGET_DIR, "release", "better-auth-actix"));
+  candidates.push(path.resolve(INTEROP_DIR, "..", "..", "target", "release", "better-auth-actix"));
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
+
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+function artifactsDir() {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  return ARTIFACTS_DIR;
+}
+
+let dbCounter = 0;
+function uniqueDbName(label) {
+  const slug = (label ?? "t").toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 20);
+  const rand = Math.random().toString(36).slice(2, 8);
+  return `ba_it_${slug}_${process.pid}_${++dbCounter}_${rand}`;
+}
+
+/** Connection URL of database `name` on the admin server. */
+export function databaseUrl(name) {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates an empty database; returns `{ name, url, query(sql, params), drop() }`.
+ * `query` opens a short-lived connection (the servers keep their own pools).
+ */
+export async function createDatabase(label) {
+  const name = uniqueDbName(label);
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = databaseUrl(name);
+  const db = {
+    name,
+    url,
+    async query(sql, params = []) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      if (process.env.INTEROP_KEEP_DB === "1") return;
+      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+  return db;
+}
+
+/** A free TCP port on 127.0.0.1 (bind port 0, read, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file, lines = 40) {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function waitHealthy(baseUrl, child, logFile, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited early (code ${child.exitCode}, signal ${child.signalCode}); log ${logFile}:\n${tail(logFile)}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server at ${baseUrl} not healthy after ${timeoutMs} ms; log ${logFile}:\n${tail(logFile)}`);
+}
+
+/**
+ * Starts a server process of `kind` ("rust" | "node") on `databaseUrl`. Options:
+ * `label` (log file name), `env` (extra environment), `passwordHasher` (ours only),
+ * `migrate` (node only; default true = run Better Auth's migrator at start).
+ * Resolves to `{ kind, baseUrl, authUrl, port, pid, logFile, outboxFile, mails(), stop() }`.
+ */
+export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env = {}, passwordHasher, migrate = true, timeoutMs = 30_000 } = {}) {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dir = artifactsDir();
+  const stem = `${label}-${port}`;
+  const logFile = path.join(dir, `${stem}.log`);
+  const outboxFile = path.join(dir, `${stem}.outbox.jsonl`);
+  const common = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: dbUrl,
+    BETTER_AUTH_SECRET: SECRET,
+    BETTER_AUTH_URL: baseUrl,
+    BETTER_AUTH_TRUSTED_ORIGINS: TRUSTED_ORIGINS.join(","),
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    OUTBOX_FILE: outboxFile,
+  };
+  let command;
+  let args;
+  let childEnv;
+  if (kind === "node") {
+    command = process.execPath;
+    args = [path.join(INTEROP_DIR, "oracle", "server.mjs")];
+    childEnv = { ...common, ORACLE_MIGRATE: migrate ? "1" : "0", ...env };
+  } else if (kind === "rust") {
+    command = oursBinary();
+    if (!existsSync(command)) {
+      throw new Error(`better-auth-actix binary not found at ${command}; build it (cargo build --release) or set BA_BIN, or run with OURS=node`);
+    }
+    args = ["serve"];
+    childEnv = {
+      ...common,
+      PASSWORD_HASHER: passwordHasher ?? "scrypt",
+      RUST_LOG: process.env.RUST_LOG ?? "info",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? process.env.RUST_LOG ?? "info",
+      ...env,
+    };
+  } else {
+    throw new Error(`unknown server kind ${kind}`);
+  }
+  const log = createWriteStream(logFile);
+  // cwd = artifacts dir: keeps a developer's .env (dotenvy searches parent directories) out of the test.
+  const child = spawn(command, args, { cwd: dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  child.on("exit", () => children.delete(child));
+
+  const server = {
+    kind,
+    label,
+    baseUrl,
+    authUrl: `${baseUrl}/api/auth`,
+    port,
+    pid: child.pid,
+    logFile,
+    outboxFile,
+    /** Mails recorded by the Node oracle ($OUTBOX_FILE JSON lines). */
+    mails() {
+      if (!existsSync(outboxFile)) return [];
+      return readFileSync(outboxFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      log.end();
+    },
+  };
+  try {
+    await waitHealthy(baseUrl, child, logFile, timeoutMs);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/** better-auth-actix, or a Node oracle standing in for it when OURS=node. */
+export function startOurs(opts = {}) {
+  return startServer(OURS_KIND, { label: `ours-${OURS_KIND}`, ...opts });
+}
+
+/** The reference Better Auth server. */
+export function startOracle(opts = {}) {
+  return startServer("node", { label: "oracle", ...opts });
+}
+
+/** Runs Better Auth's own migrator (oracle/migrate.mjs) against `dbUrl` in a child process. */
+export async function runBetterAuthMigrator(dbUrl) {
+  const child = spawn(process.execPath, [path.join(INTEROP_DIR, "oracle", "migrate.mjs")], {
+    env: { PATH: process.env.PATH, DATABASE_URL: dbUrl, BETTER_AUTH_SECRET: SECRET },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const code = await new Promise((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`migrate.mjs failed (${code}):\n${out}`);
+  return JSON.parse(out.trim().split("\n").pop());
+}
+
+/** Writes `data` as JSON to the artifacts dir; returns the path. */
+export async function saveArtifact(name, data) {
+  const { writeFile } = await import("node:fs/promises");
+  const file = path.join(artifactsDir(), name);
+  await writeFile(file, typeof data === "string" ? data : JSON.stringify(data, null, 2));
+  return file;
+}
