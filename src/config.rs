@@ -325,14 +325,21 @@ mod tests {
         assert_eq!(c.flows.reset_password_token_expires_in.as_secs(), 3600);
         assert!(c.email.enabled && c.email.smtp_url.is_none());
         let c = config(&[BASE[0], BASE[1], ("REQUIRE_EMAIL_VERIFICATION", "true")]).unwrap();
-        assert!(c.flows.sends_on_sign_up(), "sendOnSignUp follows requireEmailVerification");
+        assert!(
+            c.flows.sends_on_sign_up(),
+            "sendOnSignUp follows requireEmailVerification"
+        );
         let e = config(&[BASE[0], BASE[1], ("DELETE_USER_ENABLED", "maybe")]).unwrap_err();
         assert_eq!(e.var, "DELETE_USER_ENABLED");
         let e = config(&[BASE[0], BASE[1], ("SMTP_URL", "http://mail")]).unwrap_err();
         assert_eq!(e.var, "SMTP_URL");
         let e = config(&[BASE[0], BASE[1], ("EMAIL_FROM", "not a mailbox")]).unwrap_err();
         assert_eq!(e.var, "EMAIL_FROM");
-        let ok = config(&[BASE[0], BASE[1], ("SMTP_URL", "smtp://127.0.0.1:2525?tls=required")]);
+        let ok = config(&[
+            BASE[0],
+            BASE[1],
+            ("SMTP_URL", "smtp://127.0.0.1:2525?tls=required"),
+        ]);
         assert!(ok.is_ok());
     }
 

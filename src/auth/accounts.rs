@@ -81,6 +81,9 @@ mod tests {
     fn scopes_are_split_on_commas_and_trimmed() {
         assert!(scopes(None).is_empty());
         assert!(scopes(Some("")).is_empty());
-        assert_eq!(scopes(Some("email, profile,,openid")), ["email", "profile", "openid"]);
+        assert_eq!(
+            scopes(Some("email, profile,,openid")),
+            ["email", "profile", "openid"]
+        );
     }
 }

@@ -143,11 +143,30 @@ mod tests {
 
     #[test]
     fn a_wrong_secret_is_invalid_and_an_old_token_is_expired() {
-        let token = sign(&secret(), EmailToken { email: "a@b.co", ..Default::default() }, Duration::from_secs(60)).unwrap();
+        let token = sign(
+            &secret(),
+            EmailToken {
+                email: "a@b.co",
+                ..Default::default()
+            },
+            Duration::from_secs(60),
+        )
+        .unwrap();
         let other: SecretString = "another-secret-0123456789-abcdefghijklmnop".into();
-        assert_eq!(verify(&[other.clone()], &token), Err(TokenError::Invalid));
-        assert!(verify(&[other, secret()], &token).is_ok(), "rotated secrets still verify");
-        let expired = sign(&secret(), EmailToken { email: "a@b.co", ..Default::default() }, Duration::ZERO).unwrap();
+        assert_eq!(verify(std::slice::from_ref(&other), &token), Err(TokenError::Invalid));
+        assert!(
+            verify(&[other, secret()], &token).is_ok(),
+            "rotated secrets still verify"
+        );
+        let expired = sign(
+            &secret(),
+            EmailToken {
+                email: "a@b.co",
+                ..Default::default()
+            },
+            Duration::ZERO,
+        )
+        .unwrap();
         assert_eq!(verify(&[secret()], &expired), Err(TokenError::Expired));
         assert_eq!(verify(&[secret()], "not.a.jwt"), Err(TokenError::Invalid));
     }

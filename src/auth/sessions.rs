@@ -153,7 +153,10 @@ pub async fn delete_owned(
 }
 
 /// Deletes every session of the user (`deleteUserSessions`).
-pub async fn delete_all_for_user(conn: &mut AsyncPgConnection, user_id: &str) -> QueryResult<usize> {
+pub async fn delete_all_for_user(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+) -> QueryResult<usize> {
     diesel::delete(session::table.filter(session::user_id.eq(user_id)))
         .execute(conn)
         .await

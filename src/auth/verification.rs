@@ -49,7 +49,12 @@ impl Sweeper {
         now >= next
             && self
                 .next_ms
-                .compare_exchange(next, now + SWEEP_INTERVAL_MS, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(
+                    next,
+                    now + SWEEP_INTERVAL_MS,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
                 .is_ok()
     }
 }
@@ -153,7 +158,11 @@ mod tests {
         assert!(reset.bytes().all(|b| b.is_ascii_alphanumeric()));
         let delete = new_delete_token();
         assert_eq!(delete.len(), 32);
-        assert!(delete.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+        assert!(
+            delete
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        );
         assert_eq!(reset_password_identifier("abc"), "reset-password:abc");
         assert_eq!(delete_account_identifier("abc"), "delete-account-abc");
     }

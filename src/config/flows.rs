@@ -74,7 +74,11 @@ impl FlowConfig {
             send_verification_on_sign_up: optional_flag(var, "SEND_VERIFICATION_ON_SIGN_UP")?,
             send_verification_on_sign_in: flag(var, "SEND_VERIFICATION_ON_SIGN_IN", false)?,
             auto_sign_in_after_verification: flag(var, "AUTO_SIGN_IN_AFTER_VERIFICATION", false)?,
-            verification_token_expires_in: positive_secs(var, "VERIFICATION_TOKEN_EXPIRES_IN", 3600)?,
+            verification_token_expires_in: positive_secs(
+                var,
+                "VERIFICATION_TOKEN_EXPIRES_IN",
+                3600,
+            )?,
             reset_password_token_expires_in: positive_secs(
                 var,
                 "RESET_PASSWORD_TOKEN_EXPIRES_IN",

@@ -107,7 +107,11 @@ impl Mailer {
         let message = match self.build(to, &template) {
             Ok(message) => message,
             Err(e) => {
-                tracing::error!(kind = template.kind(), error = format!("{e:#}"), "cannot build email");
+                tracing::error!(
+                    kind = template.kind(),
+                    error = format!("{e:#}"),
+                    "cannot build email"
+                );
                 return;
             }
         };
@@ -117,7 +121,9 @@ impl Mailer {
             let kind = template.kind();
             match deliver(&transport, message, &template).await {
                 Ok(()) => tracing::info!(kind, to = %to, "email sent"),
-                Err(e) => tracing::error!(kind, to = %to, error = format!("{e:#}"), "email delivery failed"),
+                Err(e) => {
+                    tracing::error!(kind, to = %to, error = format!("{e:#}"), "email delivery failed")
+                }
             }
         });
     }
@@ -128,19 +134,30 @@ impl Mailer {
             .from(self.from.clone())
             .to(to.parse().context("recipient address")?)
             .subject(rendered.subject)
-            .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
             .context("building the message")
     }
 }
 
-async fn deliver(transport: &Transport, message: Message, template: &Template) -> anyhow::Result<()> {
+async fn deliver(
+    transport: &Transport,
+    message: Message,
+    template: &Template,
+) -> anyhow::Result<()> {
     match transport {
         Transport::Smtp(smtp) => {
             smtp.send(message).await.context("SMTP")?;
         }
         Transport::Outbox(dir) => {
             // Development default: no mail server, so show the link and keep the message.
-            tracing::info!(kind = template.kind(), link = template.url(), "email link (outbox mode)");
+            tracing::info!(
+                kind = template.kind(),
+                link = template.url(),
+                "email link (outbox mode)"
+            );
             tokio::fs::create_dir_all(dir)
                 .await
                 .with_context(|| format!("creating {}", dir.display()))?;

@@ -128,7 +128,10 @@ mod tests {
         let r = t.render();
         assert_eq!(r.subject, "Confirm your new email address");
         assert!(r.text.contains("verify-email?token=a.b.c&callbackURL=%2F"));
-        assert!(r.html.contains("verify-email?token=a.b.c&amp;callbackURL=%2F"));
+        assert!(
+            r.html
+                .contains("verify-email?token=a.b.c&amp;callbackURL=%2F")
+        );
         assert!(r.html.contains("&lt;new&gt;@example.com"));
         assert!(!r.html.contains("<new>"));
     }

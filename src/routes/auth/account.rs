@@ -1,6 +1,6 @@
 //! `GET /list-accounts` and `POST /unlink-account` (`better-auth/src/api/routes/account.ts`).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::body::{Kind, RawBody, req, str_field, validate};
 use super::guard::{Reply, require_fresh_session, require_session, respond};
 use super::sessions::StatusResponse;
-use super::{AuthRequest, origin_check, query_callback};
+use super::{AuthRequest, origin_check};
 use crate::auth::accounts;
 use crate::db::models::Account;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -76,7 +76,10 @@ pub async fn list_accounts(
 
 /// `POST /unlink-account` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct UnlinkAccountRequest {
     /// The account row's `id`.
     #[schema(rename = "accountId")]
@@ -103,10 +106,9 @@ pub async fn unlink_account(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), &[req("accountId", Kind::String)], false)?;
     let authed = require_fresh_session(&state, &ctx).await?;
     let account_id = str_field(obj, "accountId").unwrap_or_default();

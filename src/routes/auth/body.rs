@@ -186,8 +186,7 @@ pub fn validate_record(body: Option<&Value>) -> Result<&Map<String, Value>, ApiE
 
 /// The query string as better-call reads it: an object whose repeated keys become arrays.
 pub fn query_object(query_string: &str) -> Map<String, Value> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query_string).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string).unwrap_or_default();
     let mut query = Map::new();
     for (key, value) in pairs {
         match query.get_mut(&key) {
@@ -209,7 +208,11 @@ pub fn validate_query(query: &Map<String, Value>, fields: &[Field]) -> Result<()
     check_fields("query", query, fields)
 }
 
-fn check_fields(location: &str, obj: &Map<String, Value>, fields: &[Field]) -> Result<(), ApiError> {
+fn check_fields(
+    location: &str,
+    obj: &Map<String, Value>,
+    fields: &[Field],
+) -> Result<(), ApiError> {
     let mut issues = Vec::new();
     for field in fields {
         let value = obj.get(field.name);

@@ -1,6 +1,6 @@
 //! `POST /change-email` (`better-auth/src/api/routes/update-user.ts` `changeEmail`).
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
@@ -8,7 +8,7 @@ use super::body::{Kind, RawBody, opt, req, str_field, validate};
 use super::guard::{Authed, Reply, require_session, respond};
 use super::mail::{send_verification, sign_token};
 use super::sessions::StatusResponse;
-use super::{AuthRequest, origin_check, query_callback};
+use super::{AuthRequest, origin_check};
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailToken};
 use crate::auth::users::{self, lowercase_email};
@@ -16,11 +16,17 @@ use crate::db::models::UserChanges;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-const FIELDS: &[super::body::Field] = &[req("newEmail", Kind::Email), opt("callbackURL", Kind::String)];
+const FIELDS: &[super::body::Field] = &[
+    req("newEmail", Kind::Email),
+    opt("callbackURL", Kind::String),
+];
 
 /// `POST /change-email` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct ChangeEmailRequest {
     #[schema(rename = "newEmail")]
     new_email: String,
@@ -56,10 +62,9 @@ pub async fn change_email(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), FIELDS, false)?;
     let mut authed = require_session(&state, &ctx).await?;
     let result = start_change(&state, &mut authed, &ctx, obj).await;
@@ -85,34 +90,46 @@ async fn start_change(
         return Err(ApiError::BadRequestMessageOnly("Email is the same"));
     }
     // Checked before the existence lookup, so a taken address cannot be told apart by a 400.
-    let without_verification = !user.email_verified && flows.change_email_update_without_verification;
+    let without_verification =
+        !user.email_verified && flows.change_email_update_without_verification;
     let can_send = state.mailer.enabled();
     let confirm_first = can_send && user.email_verified && flows.change_email_send_confirmation;
     if !without_verification && !confirm_first && !can_send {
-        return Err(ApiError::BadRequestMessageOnly("Verification email isn't enabled"));
+        return Err(ApiError::BadRequestMessageOnly(
+            "Verification email isn't enabled",
+        ));
     }
     if users::find_by_email(&mut *state.conn().await?, &change.new_email)
         .await?
         .is_some()
     {
         // Same work as the real path: mint a token, then say nothing.
-        sign_token(state, token_for(user.email.as_str(), &change.new_email, None, &user.id))?;
+        sign_token(
+            state,
+            token_for(user.email.as_str(), &change.new_email, None, &user.id),
+        )?;
         tracing::info!(target: "audit", event = "change_email", outcome = "address_taken", user_id = %user.id);
         return Ok(Reply::Json(json!({"status": true})));
     }
     if without_verification {
         return update_now(state, authed, ctx, &change).await;
     }
-    let (request_type, to, template): (_, String, fn(String, String) -> Template) = if confirm_first {
+    let (request_type, to, template): (_, String, fn(String, String) -> Template) = if confirm_first
+    {
         let confirm = |url, new_email| Template::ChangeEmailConfirmation { url, new_email };
         (CHANGE_EMAIL_CONFIRMATION, user.email.clone(), confirm)
     } else {
         let verify = |url, new_email| Template::ChangeEmail { url, new_email };
         (CHANGE_EMAIL_VERIFICATION, change.new_email.clone(), verify)
     };
-    let token = sign_token(state, token_for(&user.email, &change.new_email, Some(request_type), &user.id))?;
+    let token = sign_token(
+        state,
+        token_for(&user.email, &change.new_email, Some(request_type), &user.id),
+    )?;
     let url = verify_email_link(&state.config.auth_base(), &token, change.callback);
-    state.mailer.send(&to, template(url, change.new_email.clone()));
+    state
+        .mailer
+        .send(&to, template(url, change.new_email.clone()));
     tracing::info!(target: "audit", event = "change_email", outcome = "link_sent", user_id = %user.id);
     Ok(Reply::Json(json!({"status": true})))
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::body::{Kind, RawBody, opt, query_object, req, str_field, validate, validate_query};
 use super::guard::{Caller, Reply, lookup_session, require_session, respond};
 use super::update_user::check_length;
-use super::{AuthHeaders, AuthRequest, origin_check, query_callback};
+use super::{AuthHeaders, AuthRequest, origin_check};
 use crate::auth::email::{Template, delete_account_link};
 use crate::auth::origin::UrlLabel;
 use crate::auth::{sessions, users, verification};
@@ -26,7 +26,10 @@ const FIELDS: &[super::body::Field] = &[
 
 /// `POST /delete-user` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct DeleteUserRequest {
     /// Where the e-mailed confirmation link finally redirects.
     #[schema(rename = "callbackURL")]
@@ -72,10 +75,9 @@ pub async fn delete_user(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), FIELDS, false)?;
     let mut authed = require_session(&state, &ctx).await?;
     let caller = Caller {
@@ -110,8 +112,14 @@ async fn run_delete(
         let identifier = verification::delete_account_identifier(&token);
         let lifetime = flows.delete_token_expires_in;
         verification::create(&mut *state.conn().await?, &identifier, &user.id, lifetime).await?;
-        let url = delete_account_link(&state.config.auth_base(), &token, str_field(obj, "callbackURL"));
-        state.mailer.send(&user.email, Template::DeleteAccount { url });
+        let url = delete_account_link(
+            &state.config.auth_base(),
+            &token,
+            str_field(obj, "callbackURL"),
+        );
+        state
+            .mailer
+            .send(&user.email, Template::DeleteAccount { url });
         return Reply::json(&DeleteUserResponse {
             success: true,
             message: "Verification email sent",
@@ -131,7 +139,11 @@ async fn check_password(state: &AppState, user_id: &str, password: &str) -> Resu
     let Some(stored) = account.and_then(|a| a.password) else {
         return Err(ApiError::BadRequest(ErrorCode::CredentialAccountNotFound));
     };
-    if !state.hasher.verify(&SecretString::from(password), &stored).await? {
+    if !state
+        .hasher
+        .verify(&SecretString::from(password), &stored)
+        .await?
+    {
         return Err(ApiError::BadRequest(ErrorCode::InvalidPassword));
     }
     Ok(())
@@ -153,7 +165,11 @@ async fn delete_with_token(
 }
 
 /// `deleteCurrentUser`: the user (accounts and sessions cascade), then expire the cookies.
-async fn delete_now(state: &AppState, user: &User, headers: &mut AuthHeaders) -> Result<(), ApiError> {
+async fn delete_now(
+    state: &AppState,
+    user: &User,
+    headers: &mut AuthHeaders,
+) -> Result<(), ApiError> {
     let mut conn = state.conn().await?;
     users::delete(&mut conn, &user.id).await?;
     sessions::delete_all_for_user(&mut conn, &user.id).await?;
@@ -188,8 +204,13 @@ pub async fn delete_user_callback(
     http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query_object(http.query_string());
-    validate_query(&query, &[req("token", Kind::String), opt("callbackURL", Kind::String)])?;
-    state.origins.check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
+    validate_query(
+        &query,
+        &[req("token", Kind::String), opt("callbackURL", Kind::String)],
+    )?;
+    state
+        .origins
+        .check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
     if !state.config.flows.delete_user_enabled {
         return Err(ApiError::NotFoundMessage {
             code: ErrorCode::NotFound,

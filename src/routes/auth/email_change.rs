@@ -10,7 +10,9 @@ use super::email_verification::{done, status_with_user};
 use super::guard::{Reply, lookup_session};
 use super::mail::{send_verification, sign_token};
 use crate::auth::email::{Template, verify_email_link};
-use crate::auth::email_token::{CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailClaims, EmailToken};
+use crate::auth::email_token::{
+    CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailClaims, EmailToken,
+};
 use crate::auth::users;
 use crate::db::models::{User, UserChanges};
 use crate::error::{ApiError, ErrorCode};
@@ -24,7 +26,10 @@ pub fn append_query(input: &str, key: &str, value: &str) -> Option<String> {
     }
     let relative = input.starts_with('/');
     let mut url = if relative {
-        Url::parse("http://reference.invalid").ok()?.join(input).ok()?
+        Url::parse("http://reference.invalid")
+            .ok()?
+            .join(input)
+            .ok()?
     } else {
         Url::parse(input).ok()?
     };
@@ -55,7 +60,8 @@ pub async fn confirm_change(
     callback: Option<&str>,
 ) -> Result<Reply, ApiError> {
     let unauthorized = |code| Err(ApiError::Unauthorized(code));
-    let (Some(update_to), Some(user_id)) = (claims.update_to.as_deref(), claims.user_id.as_deref()) else {
+    let (Some(update_to), Some(user_id)) = (claims.update_to.as_deref(), claims.user_id.as_deref())
+    else {
         return unauthorized(ErrorCode::InvalidToken);
     };
     let Some(bound) = users::find_by_id(&mut *state.conn().await?, user_id).await? else {
@@ -80,7 +86,9 @@ pub async fn confirm_change(
         )?;
         let url = verify_email_link(&state.config.auth_base(), &token, callback);
         let new_email = update_to.to_owned();
-        state.mailer.send(update_to, Template::ChangeEmail { url, new_email });
+        state
+            .mailer
+            .send(update_to, Template::ChangeEmail { url, new_email });
         return Ok(done(callback, json!({"status": true})));
     }
     let switch = claims.request_type.as_deref() == Some(CHANGE_EMAIL_VERIFICATION);
@@ -93,7 +101,12 @@ pub async fn confirm_change(
         send_verification(state, &bound.id, update_to, callback)?;
     }
     if let Some(session) = session {
-        headers.set_session(state, &session.session.token, ctx.dont_remember, ctx.dont_remember);
+        headers.set_session(
+            state,
+            &session.session.token,
+            ctx.dont_remember,
+            ctx.dont_remember,
+        );
     }
     tracing::info!(target: "audit", event = "change_email", outcome = "changed", user_id = %bound.id);
     Ok(done(callback, status_with_user(updated)))
@@ -113,7 +126,10 @@ async fn switch_email(
     };
     match users::update(&mut *state.conn().await?, &user.id, changes).await {
         Ok(updated) => Ok(updated),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {
             tracing::info!(user_id = %user.id, "e-mail change refused: address taken meanwhile");
             Ok(None)
         }
@@ -127,7 +143,10 @@ mod tests {
 
     #[test]
     fn append_query_keeps_the_path_and_query_of_relative_and_absolute_urls() {
-        assert_eq!(append_query("/", "error", "INVALID_TOKEN").as_deref(), Some("/?error=INVALID_TOKEN"));
+        assert_eq!(
+            append_query("/", "error", "INVALID_TOKEN").as_deref(),
+            Some("/?error=INVALID_TOKEN")
+        );
         assert_eq!(
             append_query("/done?x=1", "error", "TOKEN_EXPIRED").as_deref(),
             Some("/done?x=1&error=TOKEN_EXPIRED")

@@ -12,21 +12,25 @@ use super::email_change::{append_query, confirm_change};
 use super::guard::{Reply, lookup_session, respond};
 use super::mail::{send_verification, sign_token};
 use super::sessions::StatusResponse;
-use super::{AuthHeaders, AuthRequest, UserResponse, origin_check, query_callback};
+use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
 use crate::auth::email_token::{self, EmailClaims, EmailToken, TokenError};
 use crate::auth::origin::UrlLabel;
 use crate::auth::{sessions, users};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-const SEND_FIELDS: &[super::body::Field] = &[req("email", Kind::Email), opt("callbackURL", Kind::String)];
+const SEND_FIELDS: &[super::body::Field] =
+    &[req("email", Kind::Email), opt("callbackURL", Kind::String)];
 
 /// Better Auth's timing floor for the no-session path of send-verification-email.
 const MINIMUM_DURATION: Duration = Duration::from_millis(500);
 
 /// `POST /send-verification-email` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct SendVerificationEmailRequest {
     email: String,
     /// Where the link finally redirects (default `/`).
@@ -53,10 +57,9 @@ pub async fn send_verification_email(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), SEND_FIELDS, false)?;
     if !state.mailer.enabled() {
         return Err(ApiError::BadRequest(ErrorCode::VerificationEmailNotEnabled));
@@ -83,12 +86,25 @@ pub async fn send_verification_email(
 }
 
 /// The signed-out path: same answer and at least the same duration whatever the address is.
-async fn send_signed_out(state: &AppState, email: &str, callback: Option<&str>) -> Result<(), ApiError> {
+async fn send_signed_out(
+    state: &AppState,
+    email: &str,
+    callback: Option<&str>,
+) -> Result<(), ApiError> {
     let start = Instant::now();
     let user = users::find_by_email(&mut *state.conn().await?, email).await?;
     let outcome = match user {
-        Some(user) if !user.email_verified => send_verification(state, &user.id, &user.email, callback),
-        _ => sign_token(state, EmailToken { email, ..EmailToken::default() }).map(drop),
+        Some(user) if !user.email_verified => {
+            send_verification(state, &user.id, &user.email, callback)
+        }
+        _ => sign_token(
+            state,
+            EmailToken {
+                email,
+                ..EmailToken::default()
+            },
+        )
+        .map(drop),
     };
     if let Some(rest) = MINIMUM_DURATION.checked_sub(start.elapsed()) {
         tokio::time::sleep(rest).await;
@@ -123,8 +139,13 @@ pub async fn verify_email(
     http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query_object(http.query_string());
-    validate_query(&query, &[req("token", Kind::String), opt("callbackURL", Kind::String)])?;
-    state.origins.check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
+    validate_query(
+        &query,
+        &[req("token", Kind::String), opt("callbackURL", Kind::String)],
+    )?;
+    state
+        .origins
+        .check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
     let token = str_field(&query, "token").unwrap_or_default();
     let callback = str_field(&query, "callbackURL").filter(|c| !c.is_empty());
     let mut headers = AuthHeaders::default();
@@ -140,11 +161,16 @@ pub async fn verify_email(
 }
 
 /// `redirectOnError`: with a callback, a 401 becomes `302 <callbackURL>?error=<CODE>`.
-fn redirect_errors(result: Result<Reply, ApiError>, callback: Option<&str>) -> Result<Reply, ApiError> {
+fn redirect_errors(
+    result: Result<Reply, ApiError>,
+    callback: Option<&str>,
+) -> Result<Reply, ApiError> {
     match (result, callback) {
-        (Err(ApiError::Unauthorized(code)), Some(callback)) => append_query(callback, "error", code.as_str())
-            .map(Reply::Redirect)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unusable callbackURL"))),
+        (Err(ApiError::Unauthorized(code)), Some(callback)) => {
+            append_query(callback, "error", code.as_str())
+                .map(Reply::Redirect)
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unusable callbackURL")))
+        }
         (result, _) => result,
     }
 }
@@ -185,7 +211,9 @@ async fn verify_address(
             _ => {
                 let lifetime = state.config.session.expires_in;
                 let mut conn = state.conn().await?;
-                sessions::create(&mut conn, &user.id, &ctx.client, lifetime).await?.token
+                sessions::create(&mut conn, &user.id, &ctx.client, lifetime)
+                    .await?
+                    .token
             }
         };
         headers.set_session(state, &token, ctx.dont_remember, ctx.dont_remember);

@@ -99,14 +99,6 @@ pub fn origin_check(
     Ok(())
 }
 
-/// `callbackURL` from the query string, which Better Auth's origin check also validates.
-pub fn query_callback(req: &actix_web::HttpRequest) -> Option<String> {
-    body::query_object(req.query_string())
-        .get("callbackURL")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// JavaScript truthiness of a JSON value.
 pub(crate) fn is_truthy(v: &Value) -> bool {
     match v {

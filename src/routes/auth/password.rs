@@ -12,18 +12,22 @@ use super::body::{Kind, RawBody, opt, query_object, req, str_field, validate, va
 use super::guard::{Reply, require_session, respond};
 use super::sessions::StatusResponse;
 use super::update_user::check_length;
-use super::{AuthHeaders, AuthRequest, origin_check, query_callback};
+use super::{AuthHeaders, AuthRequest, origin_check};
 use crate::auth::email::{Template, reset_password_link};
 use crate::auth::origin::UrlLabel;
 use crate::auth::{accounts, sessions, users, verification};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-const REQUEST_FIELDS: &[super::body::Field] = &[req("email", Kind::Email), opt("redirectTo", Kind::String)];
+const REQUEST_FIELDS: &[super::body::Field] =
+    &[req("email", Kind::Email), opt("redirectTo", Kind::String)];
 
 /// `POST /request-password-reset` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct RequestPasswordResetRequest {
     email: String,
     /// Where the e-mailed link redirects (with `?token=` or `?error=INVALID_TOKEN`).
@@ -61,10 +65,9 @@ pub async fn request_password_reset(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), REQUEST_FIELDS, false)?;
     if !state.mailer.enabled() {
         return Err(ApiError::BadRequest(ErrorCode::ResetPasswordDisabled));
@@ -83,8 +86,14 @@ pub async fn request_password_reset(
     let lifetime = state.config.flows.reset_password_token_expires_in;
     verification::create(&mut conn, &identifier, &user.id, lifetime).await?;
     drop(conn);
-    let url = reset_password_link(&state.config.auth_base(), &token, str_field(obj, "redirectTo"));
-    state.mailer.send(&user.email, Template::ResetPassword { url });
+    let url = reset_password_link(
+        &state.config.auth_base(),
+        &token,
+        str_field(obj, "redirectTo"),
+    );
+    state
+        .mailer
+        .send(&user.email, Template::ResetPassword { url });
     tracing::info!(target: "audit", event = "request_password_reset", outcome = "sent", user_id = %user.id);
     Ok(AuthHeaders::default().json(actix_web::http::StatusCode::OK, &RESET_SENT))
 }
@@ -127,11 +136,17 @@ pub async fn reset_password_callback(
 ) -> Result<HttpResponse, ApiError> {
     let query = query_object(http.query_string());
     validate_query(&query, &[req("callbackURL", Kind::String)])?;
-    state.origins.check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
+    state
+        .origins
+        .check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
     let callback = str_field(&query, "callbackURL").unwrap_or_default();
     let base = state.config.auth_base();
     let invalid = || {
-        let target = if callback.is_empty() { format!("{base}/error") } else { callback.to_owned() };
+        let target = if callback.is_empty() {
+            format!("{base}/error")
+        } else {
+            callback.to_owned()
+        };
         redirect_with(&base, &target, "error", "INVALID_TOKEN")
     };
     let identifier = verification::reset_password_identifier(&token);
@@ -142,15 +157,20 @@ pub async fn reset_password_callback(
     } else {
         redirect_with(&base, callback, "token", &token)
     };
-    let location = location.ok_or_else(|| ApiError::internal(anyhow::anyhow!("unusable callbackURL")))?;
+    let location =
+        location.ok_or_else(|| ApiError::internal(anyhow::anyhow!("unusable callbackURL")))?;
     respond(AuthHeaders::default(), Ok(Reply::Redirect(location)))
 }
 
-const RESET_FIELDS: &[super::body::Field] = &[req("newPassword", Kind::String), opt("token", Kind::String)];
+const RESET_FIELDS: &[super::body::Field] =
+    &[req("newPassword", Kind::String), opt("token", Kind::String)];
 
 /// `POST /reset-password` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct ResetPasswordRequest {
     #[schema(rename = "newPassword")]
     new_password: String,
@@ -180,7 +200,7 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
     let query = query_object(http.query_string());
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), RESET_FIELDS, false)?;
     validate_query(&query, &[opt("token", Kind::String)])?;
     let token = str_field(obj, "token")
@@ -226,10 +246,9 @@ pub async fn verify_password(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), &[req("password", Kind::String)], false)?;
     let authed = require_session(&state, &ctx).await?;
     let result = check_own_password(&state, &authed.user.id, obj).await;
@@ -246,7 +265,12 @@ async fn check_own_password(
     check_length(password, false)?;
     let account = users::find_credential_account(&mut *state.conn().await?, user_id).await?;
     let matches = match account.and_then(|a| a.password) {
-        Some(stored) => state.hasher.verify(&SecretString::from(password), &stored).await?,
+        Some(stored) => {
+            state
+                .hasher
+                .verify(&SecretString::from(password), &stored)
+                .await?
+        }
         None => false,
     };
     if !matches {
@@ -268,7 +292,13 @@ mod tests {
             Some("http://localhost:3000/reset?token=abc")
         );
         assert_eq!(
-            redirect_with(BASE, "http://localhost:3001/r?a=1&token=x&token=y", "token", "abc").as_deref(),
+            redirect_with(
+                BASE,
+                "http://localhost:3001/r?a=1&token=x&token=y",
+                "token",
+                "abc"
+            )
+            .as_deref(),
             Some("http://localhost:3001/r?a=1&token=abc")
         );
         assert_eq!(

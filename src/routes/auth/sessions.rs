@@ -2,14 +2,14 @@
 //! `/revoke-other-sessions`, `/update-session` (`better-auth/src/api/routes/session.ts`,
 //! `update-session.ts`).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, req, str_field, validate, validate_record};
 use super::guard::{Reply, require_fresh_session, require_session, respond};
-use super::{AuthRequest, SessionResponse, origin_check, query_callback};
+use super::{AuthRequest, SessionResponse, origin_check};
 use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -23,7 +23,10 @@ pub struct StatusResponse {
 
 /// `POST /revoke-session` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct RevokeSessionRequest {
     /// The raw token of the session to revoke.
     token: String,
@@ -76,10 +79,9 @@ pub async fn revoke_session(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), &[req("token", Kind::String)], false)?;
     let mut authed = require_session(&state, &ctx).await?;
     let token = str_field(obj, "token").unwrap_or_default();
@@ -108,10 +110,9 @@ pub async fn revoke_sessions(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let mut authed = require_session(&state, &ctx).await?;
     let result = async {
         sessions::delete_all_for_user(&mut *state.conn().await?, &authed.user.id).await?;
@@ -138,10 +139,9 @@ pub async fn revoke_other_sessions(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let authed = require_session(&state, &ctx).await?;
     let result = async {
         let mut conn = state.conn().await?;
@@ -170,10 +170,9 @@ pub async fn update_session(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     validate_record(body.as_ref())?;
     let authed = require_session(&state, &ctx).await?;
     // `parseSessionInput` keeps only configured additional fields, and there are none.

@@ -1,6 +1,6 @@
 //! `POST /update-user` and `POST /change-password` (`better-auth/src/api/routes/update-user.ts`).
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate, validate_record};
 use super::guard::{Authed, Reply, require_session, respond};
 use super::sessions::StatusResponse;
-use super::{AuthRequest, UserResponse, is_truthy, origin_check, query_callback};
+use super::{AuthRequest, UserResponse, is_truthy, origin_check};
 use crate::auth::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, js_length};
 use crate::auth::{sessions, users};
 use crate::db::models::UserChanges;
@@ -18,7 +18,10 @@ use crate::state::AppState;
 
 /// `POST /update-user` body: any object; only `name` and `image` are used.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct UpdateUserRequest {
     name: Option<String>,
     /// `null` removes the image.
@@ -44,10 +47,9 @@ pub async fn update_user(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate_record(body.as_ref())?;
     let mut authed = require_session(&state, &ctx).await?;
     let result = apply_update(&state, &authed, obj).await;
@@ -62,7 +64,9 @@ pub async fn update_user(
 
 /// A `name` (string) and `image` (string or `null`) of an update-user body. Better Auth passes
 /// other types to the database unchecked; here they are a 400 in zod's wording.
-fn profile_fields(obj: &Map<String, Value>) -> Result<(Option<&str>, Option<Option<&str>>), ApiError> {
+fn profile_fields(
+    obj: &Map<String, Value>,
+) -> Result<(Option<&str>, Option<Option<&str>>), ApiError> {
     let wrong = |field: &str, v: &Value| ApiError::BadRequestMessage {
         code: ErrorCode::ValidationError,
         message: format!(
@@ -121,7 +125,10 @@ const CHANGE_PASSWORD_FIELDS: &[super::body::Field] = &[
 
 /// `POST /change-password` body.
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "documentation only: the body is validated field by field")]
+#[allow(
+    dead_code,
+    reason = "documentation only: the body is validated field by field"
+)]
 pub struct ChangePasswordRequest {
     #[schema(rename = "newPassword")]
     new_password: String,
@@ -159,10 +166,9 @@ pub async fn change_password(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     raw: RawBody,
-    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref(), query_callback(&http).as_deref())?;
+    origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), CHANGE_PASSWORD_FIELDS, false)?;
     let mut authed = require_session(&state, &ctx).await?;
     let result = apply_password_change(&state, &ctx, &authed, obj).await;
@@ -198,7 +204,11 @@ async fn apply_password_change(
     };
     // Better Auth hashes the new password before checking the current one.
     let hash = state.hasher.hash(&SecretString::from(new_password)).await?;
-    if !state.hasher.verify(&SecretString::from(current), &stored).await? {
+    if !state
+        .hasher
+        .verify(&SecretString::from(current), &stored)
+        .await?
+    {
         return Err(ApiError::BadRequest(ErrorCode::InvalidPassword));
     }
     let mut conn = state.conn().await?;
