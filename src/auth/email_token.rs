@@ -153,7 +153,10 @@ mod tests {
         )
         .unwrap();
         let other: SecretString = "another-secret-0123456789-abcdefghijklmnop".into();
-        assert_eq!(verify(std::slice::from_ref(&other), &token), Err(TokenError::Invalid));
+        assert_eq!(
+            verify(std::slice::from_ref(&other), &token),
+            Err(TokenError::Invalid)
+        );
         assert!(
             verify(&[other, secret()], &token).is_ok(),
             "rotated secrets still verify"
