@@ -121,6 +121,10 @@ pub enum ApiError {
     BadRequestMessageOnly(&'static str),
     #[error("unauthorized: {0:?}")]
     Unauthorized(ErrorCode),
+    /// Better Auth's session middleware 401 (`UNAUTHORIZED`): unlike the task API's, it carries no
+    /// `WWW-Authenticate` header (`better-auth/src/api/routes/session.ts`).
+    #[error("no session")]
+    SessionRequired,
     #[error("forbidden: {0:?}")]
     Forbidden(ErrorCode),
     #[error("not found: {0:?}")]
@@ -226,6 +230,7 @@ impl ApiError {
                 errors: None,
             },
             ApiError::NoRoute => return None,
+            ApiError::SessionRequired => coded(ErrorCode::Unauthorized),
             ApiError::PayloadTooLarge => coded(ErrorCode::PayloadTooLarge),
             ApiError::UnsupportedMediaType(message) => ErrorBody {
                 message: message.clone(),
@@ -258,7 +263,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_)
             | ApiError::BadRequestMessage { .. }
             | ApiError::BadRequestMessageOnly(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::SessionRequired => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NotFoundMessage { .. } | ApiError::NoRoute => {
                 StatusCode::NOT_FOUND

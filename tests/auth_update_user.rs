@@ -59,6 +59,13 @@ async fn update_user_sets_name_and_image_answers_status_and_re_sets_the_cookie()
     let null_image = app.auth_post("/update-user", &json!({"image": null})).await;
     assert_eq!(null_image.status(), 200);
     assert_eq!(user_column(&app, id, "image"), None);
+    // As node-postgres would store them.
+    let number = app
+        .auth_post("/update-user", &json!({"name": 5, "image": true}))
+        .await;
+    assert_eq!(number.status(), 200);
+    assert_eq!(user_column(&app, id, "name").as_deref(), Some("5"));
+    assert_eq!(user_column(&app, id, "image").as_deref(), Some("true"));
 }
 
 #[tokio::test]

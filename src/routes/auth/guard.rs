@@ -67,7 +67,7 @@ pub async fn require_session(state: &AppState, ctx: &AuthRequest) -> Result<Auth
             user,
             headers,
         }),
-        None => Err(headers.fail(ApiError::Unauthorized(ErrorCode::Unauthorized))),
+        None => Err(headers.fail(ApiError::SessionRequired)),
     }
 }
 

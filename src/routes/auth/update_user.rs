@@ -1,5 +1,7 @@
 //! `POST /update-user` and `POST /change-password` (`better-auth/src/api/routes/update-user.ts`).
 
+use std::borrow::Cow;
+
 use actix_web::{HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -62,37 +64,42 @@ pub async fn update_user(
     respond(authed.headers, result)
 }
 
-/// A `name` (string) and `image` (string or `null`) of an update-user body. Better Auth passes
-/// other types to the database unchecked; here they are a 400 in zod's wording.
+/// A `name` and `image` (`null` clears it) of an update-user body. Better Auth hands them to the
+/// database as they are, where numbers and booleans become their text; `null` names, arrays and
+/// objects (which fail or turn odd there) are a 400 in zod's wording here.
 fn profile_fields(
     obj: &Map<String, Value>,
-) -> Result<(Option<&str>, Option<Option<&str>>), ApiError> {
-    let wrong = |field: &str, v: &Value| ApiError::BadRequestMessage {
-        code: ErrorCode::ValidationError,
-        message: format!(
-            "[body.{field}] Invalid input: expected string, received {}",
-            match v {
-                Value::Null => "null",
-                Value::Bool(_) => "boolean",
-                Value::Number(_) => "number",
-                Value::Array(_) => "array",
-                Value::Object(_) => "object",
-                Value::String(_) => "string",
-            }
-        ),
-    };
+) -> Result<(Option<Cow<'_, str>>, Option<Option<Cow<'_, str>>>), ApiError> {
     let name = match obj.get("name") {
         None => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(v) => return Err(wrong("name", v)),
+        Some(v) => Some(as_text("name", v)?),
     };
     let image = match obj.get("image") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some(Some(s.as_str())),
-        Some(v) => return Err(wrong("image", v)),
+        Some(v) => Some(Some(as_text("image", v)?)),
     };
     Ok((name, image))
+}
+
+/// A JSON scalar as node-postgres sends it to a text column (`String(value)`).
+fn as_text<'a>(field: &str, v: &'a Value) -> Result<Cow<'a, str>, ApiError> {
+    match v {
+        Value::String(s) => Ok(Cow::Borrowed(s)),
+        Value::Number(n) => Ok(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Ok(Cow::Owned(b.to_string())),
+        other => Err(ApiError::BadRequestMessage {
+            code: ErrorCode::ValidationError,
+            message: format!(
+                "[body.{field}] Invalid input: expected string, received {}",
+                match other {
+                    Value::Null => "null",
+                    Value::Array(_) => "array",
+                    _ => "object",
+                }
+            ),
+        }),
+    }
 }
 
 async fn apply_update(
@@ -108,8 +115,8 @@ async fn apply_update(
         return Err(ApiError::BadRequestMessageOnly("No fields to update"));
     }
     let changes = UserChanges {
-        name,
-        image,
+        name: name.as_deref(),
+        image: image.as_ref().map(|i| i.as_deref()),
         ..UserChanges::default()
     };
     users::update(&mut *state.conn().await?, &authed.user.id, changes).await?;

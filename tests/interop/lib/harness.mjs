@@ -176,6 +176,9 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
     childEnv = {
       ...common,
       PASSWORD_HASHER: passwordHasher ?? "scrypt",
+      // The contract's reference configuration enables both (Better Auth's defaults disable them).
+      DELETE_USER_ENABLED: "true",
+      CHANGE_EMAIL_ENABLED: "true",
       RUST_LOG: process.env.RUST_LOG ?? "info",
       LOG_LEVEL: process.env.LOG_LEVEL ?? process.env.RUST_LOG ?? "info",
       ...env,
