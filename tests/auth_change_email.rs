@@ -69,7 +69,7 @@ async fn the_link_mailed_to_the_new_address_changes_the_email() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), r#"{"status":true}"#);
     let message = smtp.next(0).await;
-    assert_eq!(message.to, [new.clone()]);
+    assert_eq!(message.to, [new.as_str()]);
     assert_eq!(message.subject(), "Confirm your new email address");
     let link = message.link();
     assert!(link.ends_with("&callbackURL=%2Fsettings"), "{link}");
@@ -285,7 +285,7 @@ async fn with_confirmation_the_current_address_approves_first() {
     app.post_as(&client, "/change-email", &json!({"newEmail": new}))
         .await;
     let approval = smtp.next(0).await;
-    assert_eq!(approval.to, [old.clone()]);
+    assert_eq!(approval.to, [old.as_str()]);
     assert_eq!(approval.subject(), "Approve changing your email address");
     assert_eq!(
         claims(&approval.link())["requestType"],
@@ -299,7 +299,7 @@ async fn with_confirmation_the_current_address_approves_first() {
         "approval alone changes nothing"
     );
     let verification = smtp.next(1).await;
-    assert_eq!(verification.to, [new.clone()]);
+    assert_eq!(verification.to, [new.as_str()]);
     assert_eq!(
         claims(&verification.link())["requestType"],
         "change-email-verification"

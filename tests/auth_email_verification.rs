@@ -50,7 +50,7 @@ async fn sign_up_mails_a_verification_link_that_verifies_the_address() {
         "still signed in without requireEmailVerification"
     );
     let message = smtp.next(0).await;
-    assert_eq!(message.to, [email.clone()]);
+    assert_eq!(message.to, [email.as_str()]);
     assert_eq!(message.subject(), "Verify your email address");
     let link = message.link();
     let jwt = link

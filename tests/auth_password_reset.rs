@@ -44,7 +44,7 @@ async fn a_mailed_reset_link_redirects_with_its_token_and_the_token_sets_a_new_p
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), SENT);
     let message = smtp.next(0).await;
-    assert_eq!(message.to, [email.clone()]);
+    assert_eq!(message.to, [email.as_str()]);
     assert_eq!(message.from, "no-reply@localhost");
     assert_eq!(message.subject(), "Reset your password");
     assert!(message.data.contains("multipart/alternative"));

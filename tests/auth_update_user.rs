@@ -94,12 +94,18 @@ async fn update_user_refuses_email_and_empty_updates() {
         array.text().await.unwrap(),
         r#"{"message":"[body] Invalid input: expected record, received array","code":"VALIDATION_ERROR"}"#
     );
-    let number = app.auth_post("/update-user", &json!({"name": 5})).await;
-    assert_eq!(number.status(), 400);
-    assert_eq!(
-        number.json::<Value>().await.unwrap()["code"],
-        "VALIDATION_ERROR"
-    );
+    for body in [
+        json!({"name": null}),
+        json!({"name": ["x"]}),
+        json!({"image": {}}),
+    ] {
+        let response = app.auth_post("/update-user", &body).await;
+        assert_eq!(response.status(), 400, "{body}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "VALIDATION_ERROR"
+        );
+    }
 }
 
 #[tokio::test]

@@ -64,12 +64,13 @@ pub async fn update_user(
     respond(authed.headers, result)
 }
 
+/// `name` and `image` of an update-user body; `Some(None)` clears the image.
+type Profile<'a> = (Option<Cow<'a, str>>, Option<Option<Cow<'a, str>>>);
+
 /// A `name` and `image` (`null` clears it) of an update-user body. Better Auth hands them to the
 /// database as they are, where numbers and booleans become their text; `null` names, arrays and
 /// objects (which fail or turn odd there) are a 400 in zod's wording here.
-fn profile_fields(
-    obj: &Map<String, Value>,
-) -> Result<(Option<Cow<'_, str>>, Option<Option<Cow<'_, str>>>), ApiError> {
+fn profile_fields(obj: &Map<String, Value>) -> Result<Profile<'_>, ApiError> {
     let name = match obj.get("name") {
         None => None,
         Some(v) => Some(as_text("name", v)?),
