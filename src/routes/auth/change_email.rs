@@ -12,7 +12,7 @@ use super::{AuthRequest, origin_check};
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailToken};
 use crate::auth::users::{self, lowercase_email};
-use crate::db::models::UserChanges;
+use crate::db::models::{User, UserChanges};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
@@ -71,14 +71,42 @@ pub async fn change_email(
     respond(authed.headers, result)
 }
 
+/// Which of Better Auth's change-email flows applies to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    /// `updateEmailWithoutVerification` for an unverified address.
+    Immediately,
+    /// `sendChangeEmailConfirmation`: the current address approves first.
+    ConfirmFirst,
+    /// The default: a link to the new address.
+    VerifyNew,
+}
+
+/// Picks the flow, or refuses when none is available. Checked before the existence lookup, so a
+/// taken address cannot be told apart by a 400.
+fn pick_flow(state: &AppState, verified: bool) -> Result<Flow, ApiError> {
+    let flows = &state.config.flows;
+    let can_send = state.mailer.enabled();
+    if !verified && flows.change_email_update_without_verification {
+        Ok(Flow::Immediately)
+    } else if can_send && verified && flows.change_email_send_confirmation {
+        Ok(Flow::ConfirmFirst)
+    } else if can_send {
+        Ok(Flow::VerifyNew)
+    } else {
+        Err(ApiError::BadRequestMessageOnly(
+            "Verification email isn't enabled",
+        ))
+    }
+}
+
 async fn start_change(
     state: &AppState,
     authed: &mut Authed,
     ctx: &AuthRequest,
     obj: &Map<String, Value>,
 ) -> Result<Reply, ApiError> {
-    let flows = &state.config.flows;
-    if !flows.change_email_enabled {
+    if !state.config.flows.change_email_enabled {
         return Err(ApiError::BadRequest(ErrorCode::ChangeEmailDisabled));
     }
     let change = Change {
@@ -89,16 +117,7 @@ async fn start_change(
     if change.new_email == user.email {
         return Err(ApiError::BadRequestMessageOnly("Email is the same"));
     }
-    // Checked before the existence lookup, so a taken address cannot be told apart by a 400.
-    let without_verification =
-        !user.email_verified && flows.change_email_update_without_verification;
-    let can_send = state.mailer.enabled();
-    let confirm_first = can_send && user.email_verified && flows.change_email_send_confirmation;
-    if !without_verification && !confirm_first && !can_send {
-        return Err(ApiError::BadRequestMessageOnly(
-            "Verification email isn't enabled",
-        ));
-    }
+    let flow = pick_flow(state, user.email_verified)?;
     if users::find_by_email(&mut *state.conn().await?, &change.new_email)
         .await?
         .is_some()
@@ -106,32 +125,48 @@ async fn start_change(
         // Same work as the real path: mint a token, then say nothing.
         sign_token(
             state,
-            token_for(user.email.as_str(), &change.new_email, None, &user.id),
+            token_for(&user.email, &change.new_email, None, &user.id),
         )?;
         tracing::info!(target: "audit", event = "change_email", outcome = "address_taken", user_id = %user.id);
         return Ok(Reply::Json(json!({"status": true})));
     }
-    if without_verification {
+    if flow == Flow::Immediately {
         return update_now(state, authed, ctx, &change).await;
     }
-    let (request_type, to, template): (_, String, fn(String, String) -> Template) = if confirm_first
-    {
-        let confirm = |url, new_email| Template::ChangeEmailConfirmation { url, new_email };
-        (CHANGE_EMAIL_CONFIRMATION, user.email.clone(), confirm)
+    mail_link(state, &authed.user, &change, flow == Flow::ConfirmFirst)?;
+    Ok(Reply::Json(json!({"status": true})))
+}
+
+/// Mails the change link: to the current address for approval, or to the new one.
+fn mail_link(
+    state: &AppState,
+    user: &User,
+    change: &Change<'_>,
+    confirm_first: bool,
+) -> Result<(), ApiError> {
+    let request_type = if confirm_first {
+        CHANGE_EMAIL_CONFIRMATION
     } else {
-        let verify = |url, new_email| Template::ChangeEmail { url, new_email };
-        (CHANGE_EMAIL_VERIFICATION, change.new_email.clone(), verify)
+        CHANGE_EMAIL_VERIFICATION
     };
     let token = sign_token(
         state,
         token_for(&user.email, &change.new_email, Some(request_type), &user.id),
     )?;
     let url = verify_email_link(&state.config.auth_base(), &token, change.callback);
-    state
-        .mailer
-        .send(&to, template(url, change.new_email.clone()));
+    let new_email = change.new_email.clone();
+    if confirm_first {
+        state.mailer.send(
+            &user.email,
+            Template::ChangeEmailConfirmation { url, new_email },
+        );
+    } else {
+        state
+            .mailer
+            .send(&change.new_email, Template::ChangeEmail { url, new_email });
+    }
     tracing::info!(target: "audit", event = "change_email", outcome = "link_sent", user_id = %user.id);
-    Ok(Reply::Json(json!({"status": true})))
+    Ok(())
 }
 
 fn token_for<'a>(

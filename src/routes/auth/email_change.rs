@@ -7,7 +7,7 @@ use url::Url;
 use super::AuthHeaders;
 use super::AuthRequest;
 use super::email_verification::{done, status_with_user};
-use super::guard::{Reply, lookup_session};
+use super::guard::{Caller, Reply, lookup_session};
 use super::mail::{send_verification, sign_token};
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{
@@ -49,19 +49,16 @@ pub fn append_query(input: &str, key: &str, value: &str) -> Option<String> {
     })
 }
 
-/// A change token: it must name a user whose address is still `email`, and a signed-in caller
-/// must be that user. Then confirm (mail the new address), verify (switch), or, for tokens without
-/// a request type, Better Auth's legacy one-step switch.
-pub async fn confirm_change(
+/// The user a change token is bound to: it must name a user whose address is still `email`,
+/// and a signed-in caller must be that user. Also returns the caller's session, if any.
+async fn bound_user(
     state: &AppState,
     ctx: &AuthRequest,
     headers: &mut AuthHeaders,
     claims: &EmailClaims,
-    callback: Option<&str>,
-) -> Result<Reply, ApiError> {
+) -> Result<(User, Option<Caller>), ApiError> {
     let unauthorized = |code| Err(ApiError::Unauthorized(code));
-    let (Some(update_to), Some(user_id)) = (claims.update_to.as_deref(), claims.user_id.as_deref())
-    else {
+    let Some(user_id) = claims.user_id.as_deref() else {
         return unauthorized(ErrorCode::InvalidToken);
     };
     let Some(bound) = users::find_by_id(&mut *state.conn().await?, user_id).await? else {
@@ -74,17 +71,32 @@ pub async fn confirm_change(
     if session.as_ref().is_some_and(|s| s.user.id != bound.id) {
         return unauthorized(ErrorCode::InvalidUser);
     }
+    Ok((bound, session))
+}
+
+/// A token carrying `updateTo`: confirm (mail the new address), verify (switch), or, for tokens
+/// without a request type, Better Auth's legacy one-step switch.
+pub async fn confirm_change(
+    state: &AppState,
+    ctx: &AuthRequest,
+    headers: &mut AuthHeaders,
+    claims: &EmailClaims,
+    callback: Option<&str>,
+) -> Result<Reply, ApiError> {
+    let update_to = claims.update_to.as_deref().unwrap_or_default();
+    let (bound, session) = bound_user(state, ctx, headers, claims).await?;
     if claims.request_type.as_deref() == Some(CHANGE_EMAIL_CONFIRMATION) {
-        let token = sign_token(
-            state,
-            EmailToken {
-                email: &claims.email,
-                update_to: Some(update_to),
-                request_type: Some(CHANGE_EMAIL_VERIFICATION),
-                user_id: Some(&bound.id),
-            },
-        )?;
-        let url = verify_email_link(&state.config.auth_base(), &token, callback);
+        let token = EmailToken {
+            email: &claims.email,
+            update_to: Some(update_to),
+            request_type: Some(CHANGE_EMAIL_VERIFICATION),
+            user_id: Some(&bound.id),
+        };
+        let url = verify_email_link(
+            &state.config.auth_base(),
+            &sign_token(state, token)?,
+            callback,
+        );
         let new_email = update_to.to_owned();
         state
             .mailer
@@ -95,7 +107,7 @@ pub async fn confirm_change(
     // The two-step flow keeps the verified flag; the legacy one resets it and re-verifies.
     let verified = switch && bound.email_verified;
     let Some(updated) = switch_email(state, &bound, update_to, verified).await? else {
-        return unauthorized(ErrorCode::InvalidToken);
+        return Err(ApiError::Unauthorized(ErrorCode::InvalidToken));
     };
     if !switch {
         send_verification(state, &bound.id, update_to, callback)?;

@@ -87,21 +87,15 @@ pub async fn sign_up_email(
         return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
     }
     let flows = &state.config.flows;
-    // Better Auth answers a duplicate with a fake success when sign-up cannot sign in anyway
-    // (`requireEmailVerification`), so the answer does not reveal the address (sign-up.ts).
-    let generic_duplicate = flows.require_email_verification;
     if users::find_by_email(&mut *state.conn().await?, email)
         .await?
         .is_some()
     {
         tracing::info!(target: "audit", event = "sign_up", outcome = "failure", reason = "email_taken", ip = %ctx.client.ip_address);
-        if generic_duplicate {
+        if flows.require_email_verification {
             state.hasher.hash(&SecretString::from(password)).await?;
-            return Ok(synthetic_user(name, email, str_field(obj, "image")));
         }
-        return Err(ApiError::Unprocessable(
-            ErrorCode::UserAlreadyExistsUseAnotherEmail,
-        ));
+        return duplicate(&state, name, email, str_field(obj, "image"));
     }
     // The hash runs with no connection held, so a sign-up storm cannot drain the pool.
     let hash = state.hasher.hash(&SecretString::from(password)).await?;
@@ -113,17 +107,13 @@ pub async fn sign_up_email(
         password_hash: &hash,
     };
     let Some(user) = users::create_with_password(&mut conn, input).await? else {
-        if generic_duplicate {
-            return Ok(synthetic_user(name, email, str_field(obj, "image")));
-        }
-        return Err(ApiError::Unprocessable(
-            ErrorCode::UserAlreadyExistsUseAnotherEmail,
-        ));
+        return duplicate(&state, name, email, str_field(obj, "image"));
     };
     if flows.sends_on_sign_up() && state.mailer.enabled() {
         send_verification(&state, &user.id, &user.email, str_field(obj, "callbackURL"))?;
     }
     if flows.require_email_verification {
+        // sign-up.ts: no auto sign-in when the address must be verified first.
         tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
         let body = SignUpResponse {
             token: None,
@@ -146,6 +136,22 @@ pub async fn sign_up_email(
         user: user.into(),
     };
     Ok(headers.json(StatusCode::OK, &body))
+}
+
+/// A taken address: `422`, or, when sign-up cannot sign in anyway (`requireEmailVerification`),
+/// Better Auth's fake success so the answer does not reveal the address (sign-up.ts).
+fn duplicate(
+    state: &AppState,
+    name: &str,
+    email: &str,
+    image: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    if state.config.flows.require_email_verification {
+        return Ok(synthetic_user(name, email, image));
+    }
+    Err(ApiError::Unprocessable(
+        ErrorCode::UserAlreadyExistsUseAnotherEmail,
+    ))
 }
 
 /// Better Auth's `buildGenericDuplicateResponse`: a user that looks freshly created.
