@@ -37,4 +37,4 @@ venv="${BAT_VENV:-${CARGO_TARGET_DIR:-target}/venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check pyjwt==2.10.1 openapi-spec-validator==0.7.2
+"$venv/bin/pip" install -q --disable-pip-version-check pyjwt==2.10.1 cryptography==46.0.3 openapi-spec-validator==0.7.2

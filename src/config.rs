@@ -1,14 +1,21 @@
 //! Configuration: one plain struct, built from the environment (and `.env`) at start-up.
 //! Every variable is documented in `.env.example`; an invalid value names the variable.
 
+mod jwt;
+mod rate_limit;
+mod secrets;
+
 use std::time::Duration;
 
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 mod flows;
 
 pub use flows::{EmailConfig, FlowConfig};
+pub use jwt::{JwtAlg, JwtConfig, parse_time_span};
+pub use rate_limit::{Limit, PathRule, RateLimitConfig, RateLimitStorage};
 
 /// Which algorithm new password hashes use. Both are always verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +58,12 @@ pub struct Config {
     pub database_pool_size: usize,
     /// Signing secrets, newest first. The first signs; all verify.
     pub secrets: Vec<SecretString>,
+    /// The version of each of `secrets` (same order) with `BETTER_AUTH_SECRETS`; empty with a
+    /// single `BETTER_AUTH_SECRET`. Encrypted data then carries a `$ba$<version>$` envelope.
+    pub secret_versions: Vec<u32>,
+    /// `BETTER_AUTH_SECRET` when `BETTER_AUTH_SECRETS` is also set: Better Auth's `legacySecret`,
+    /// which decrypts data written before versioned secrets were introduced.
+    pub legacy_secret: Option<SecretString>,
     /// The auth base URL, including the `/api/auth` base path.
     pub base_url: Url,
     /// Trusted origin patterns (Better Auth syntax); the base URL's origin comes first.
@@ -68,6 +81,16 @@ pub struct Config {
     pub flows: FlowConfig,
     /// E-mail delivery.
     pub email: EmailConfig,
+    /// The JWT plugin (`/token`, `/jwks`, `set-auth-jwt`).
+    pub jwt: JwtConfig,
+    /// `iss` of issued JWTs and the issuer verification expects; default the base URL's origin.
+    pub jwt_issuer: Option<String>,
+    /// `aud` of issued JWTs and the audience verification expects; default the base URL's origin.
+    pub jwt_audience: Option<String>,
+    /// Rate limiting of `/api/auth/*`.
+    pub rate_limit: RateLimitConfig,
+    /// Proxies whose `X-Forwarded-For` the rate limiter believes (peer address otherwise).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// A configuration error; its message names the offending variable.
@@ -100,7 +123,10 @@ impl Config {
                 "must be a postgres:// or postgresql:// URL",
             ));
         }
-        let secrets = parse_secrets(var("BETTER_AUTH_SECRETS"), var("BETTER_AUTH_SECRET"))?;
+        let secrets = secrets::parse(var("BETTER_AUTH_SECRETS"), var("BETTER_AUTH_SECRET"))?;
+        let secrets_legacy = secrets.legacy;
+        let (secret_versions, secrets): (Vec<Option<u32>>, Vec<SecretString>) =
+            secrets.entries.into_iter().unzip();
         let base_url = parse_base_url(var("BETTER_AUTH_URL"))?;
         let mut trusted_origins = vec![base_url.origin().ascii_serialization()];
         if let Some(list) = var("BETTER_AUTH_TRUSTED_ORIGINS") {
@@ -140,7 +166,9 @@ impl Config {
         Ok(Self {
             database_url: database_url.into(),
             database_pool_size: number(&var, "DATABASE_POOL_SIZE", 10, 1, 1000)?,
+            secret_versions: secret_versions.into_iter().flatten().collect(),
             secrets,
+            legacy_secret: secrets_legacy,
             base_url,
             trusted_origins,
             host: var("HOST").unwrap_or_else(|| "127.0.0.1".into()),
@@ -153,6 +181,11 @@ impl Config {
             session,
             flows: FlowConfig::from_lookup(&var)?,
             email: EmailConfig::from_lookup(&var)?,
+            jwt: jwt::parse(&var)?,
+            jwt_issuer: var("JWT_ISSUER"),
+            jwt_audience: var("JWT_AUDIENCE"),
+            rate_limit: rate_limit::parse(&var)?,
+            trusted_proxies: rate_limit::parse_proxies(var("TRUSTED_PROXIES"))?,
         })
     }
 
@@ -164,6 +197,16 @@ impl Config {
     /// The secret that signs new cookies and tokens.
     pub fn current_secret(&self) -> &SecretString {
         &self.secrets[0]
+    }
+
+    /// `iss` of issued JWTs: `JWT_ISSUER`, else the base URL's origin.
+    pub fn jwt_iss(&self) -> String {
+        self.jwt_issuer.clone().unwrap_or_else(|| self.origin())
+    }
+
+    /// `aud` of issued JWTs: `JWT_AUDIENCE`, else the base URL's origin.
+    pub fn jwt_aud(&self) -> String {
+        self.jwt_audience.clone().unwrap_or_else(|| self.origin())
     }
 
     /// Whether cookies get the `__Secure-` prefix and the `Secure` attribute.
@@ -185,42 +228,6 @@ impl Config {
     pub fn database_url(&self) -> &str {
         self.database_url.expose_secret()
     }
-}
-
-fn parse_secrets(
-    versioned: Option<String>,
-    single: Option<String>,
-) -> Result<Vec<SecretString>, ConfigError> {
-    // Better Auth's `BETTER_AUTH_SECRETS="2:new,1:old"`: the first entry is current.
-    let secrets: Vec<(String, &'static str)> = match (versioned, single) {
-        (Some(list), _) => list
-            .split(',')
-            .map(|entry| {
-                let value = entry.split_once(':').map_or(entry, |(_, s)| s).trim();
-                (value.to_string(), "BETTER_AUTH_SECRETS")
-            })
-            .collect(),
-        (None, Some(secret)) => vec![(secret, "BETTER_AUTH_SECRET")],
-        (None, None) => {
-            return Err(err(
-                "BETTER_AUTH_SECRET",
-                "is required: set it to a random string of at least 32 characters (openssl rand -base64 32)",
-            ));
-        }
-    };
-    secrets
-        .into_iter()
-        .map(|(secret, var)| {
-            if secret.chars().count() < MIN_SECRET_LEN {
-                Err(err(
-                    var,
-                    format!("must be at least {MIN_SECRET_LEN} characters long; the server refuses to start with a weaker secret"),
-                ))
-            } else {
-                Ok(SecretString::from(secret))
-            }
-        })
-        .collect()
 }
 
 fn parse_base_url(raw: Option<String>) -> Result<Url, ConfigError> {
@@ -355,5 +362,77 @@ mod tests {
         .unwrap();
         assert_eq!(c.secrets.len(), 2);
         assert!(c.current_secret().expose_secret().starts_with("new-secret"));
+        assert_eq!(c.secret_versions, [2, 1]);
+        assert!(c.legacy_secret.is_none());
+    }
+
+    #[test]
+    fn versioned_secrets_keep_the_single_secret_as_legacy_and_reject_bad_entries() {
+        let c = config(&[
+            BASE[0],
+            BASE[1],
+            (
+                "BETTER_AUTH_SECRETS",
+                "3:new-secret-0123456789abcdef0123456789",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.secret_versions, [3]);
+        assert_eq!(
+            c.legacy_secret
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned())
+                .as_deref(),
+            Some(BASE[1].1)
+        );
+        for bad in [
+            "new-secret-0123456789abcdef0123456789",
+            "x:new-secret-0123456789abcdef0123456789",
+            "1:new-secret-0123456789abcdef0123456789,1:old-secret-0123456789abcdef0123456789",
+            "1:short",
+        ] {
+            let e = config(&[BASE[0], ("BETTER_AUTH_SECRETS", bad)]).unwrap_err();
+            assert_eq!(e.var, "BETTER_AUTH_SECRETS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn jwt_and_rate_limit_settings_have_better_auths_defaults() {
+        let c = config(&BASE).unwrap();
+        assert_eq!(c.jwt.alg, JwtAlg::EdDsa);
+        assert_eq!(c.jwt.expires_in, Duration::from_secs(900));
+        assert_eq!(c.jwt.rotation_interval, None);
+        assert_eq!(c.jwt.grace_period, Duration::from_secs(2_592_000));
+        assert_eq!(c.jwt_iss(), "http://localhost:3000");
+        assert!(c.rate_limit.enabled);
+        assert_eq!(c.rate_limit.default.max, 100);
+        assert_eq!(c.rate_limit.storage, RateLimitStorage::Memory);
+        let c = config(&[
+            BASE[0],
+            BASE[1],
+            ("JWT_ALG", "HS256"),
+            ("JWT_EXPIRES_IN", "1h"),
+            ("JWT_ISSUER", "https://issuer.example"),
+            ("RATE_LIMIT_ENABLED", "false"),
+            ("RATE_LIMIT_STORAGE", "database"),
+        ])
+        .unwrap();
+        assert_eq!(c.jwt.alg, JwtAlg::Hs256);
+        assert_eq!(c.jwt.expires_in, Duration::from_secs(3600));
+        assert_eq!(c.jwt_iss(), "https://issuer.example");
+        assert_eq!(c.jwt_aud(), "http://localhost:3000");
+        assert!(!c.rate_limit.enabled);
+        assert_eq!(c.rate_limit.storage, RateLimitStorage::Database);
+        for (var, value) in [
+            ("JWT_ALG", "RS256"),
+            ("JWT_EXPIRES_IN", "soon"),
+            ("RATE_LIMIT_STORAGE", "redis"),
+            ("RATE_LIMIT_ENABLED", "maybe"),
+        ] {
+            assert_eq!(
+                config(&[BASE[0], BASE[1], (var, value)]).unwrap_err().var,
+                var
+            );
+        }
     }
 }

@@ -9,11 +9,38 @@ use better_auth_actix::{db, routes, telemetry};
 /// A drop-in Better Auth 1.7 server and task API. Configuration comes from the environment
 /// (and `.env`); see `.env.example` for every variable.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = ENVIRONMENT)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 }
+
+/// Every option is an environment variable (or a line of `.env`); `.env.example` documents them too.
+const ENVIRONMENT: &str = "\
+Environment (a .env file in the working directory is read first):
+  DATABASE_URL                 PostgreSQL URL; sslmode=disable|prefer|require|verify-full, sslrootcert=PATH
+  DATABASE_POOL_SIZE           pool connections (default 10)
+  BETTER_AUTH_SECRET           signing secret, at least 32 characters (required)
+  BETTER_AUTH_SECRETS          versioned secrets for rotation, newest first: \"2:new,1:old\"
+  BETTER_AUTH_URL              public base URL (default http://localhost:3000); https => __Secure- cookies
+  BETTER_AUTH_TRUSTED_ORIGINS  extra trusted origins, comma-separated, * and ? wildcards
+  HOST, PORT                   listen address (default 127.0.0.1:3000)
+  PASSWORD_HASHER              argon2id (default) or scrypt (Better Auth's format)
+  PASSWORD_HASH_CONCURRENCY    hashes running at once (default: CPU count)
+  BODY_LIMIT_BYTES             request body limit (default 65536)
+  SESSION_EXPIRES_IN, SESSION_UPDATE_AGE, SESSION_FRESH_AGE   seconds (604800, 86400, 86400)
+  JWT_ALG                      EdDSA (default; Ed25519 keys in jwks, as Better Auth) or HS256 (current secret)
+  JWT_EXPIRES_IN               token lifetime: seconds or 15m/1h/7d (default 15m)
+  JWT_ISSUER, JWT_AUDIENCE     iss/aud issued and required (default: the base URL's origin)
+  JWKS_ROTATION_INTERVAL       key lifetime before a new one is minted (default: never)
+  JWKS_GRACE_PERIOD            expired keys stay published this long (default 2592000 s)
+  RATE_LIMIT_ENABLED           true (default) or false; /api/auth/* only
+  RATE_LIMIT_WINDOW, RATE_LIMIT_MAX   default limit per IP and path (10 s, 100)
+  RATE_LIMIT_RULES             per-path overrides: /sign-in/email=5/60,/get-session=off
+  RATE_LIMIT_STORAGE           memory (default) or database (shared by instances)
+  TRUSTED_PROXIES              IPs/CIDRs whose X-Forwarded-For the rate limiter believes
+  LOG_LEVEL, LOG_FORMAT        tracing filter (default info) and pretty|json
+See .env.example for the complete list.";
 
 #[derive(Subcommand)]
 enum Command {

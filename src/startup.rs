@@ -30,6 +30,7 @@ impl Application {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
         let pool = build_pool(config.database_url(), config.database_pool_size)?;
+        tokio::spawn(warm_up(pool.clone(), config.database_pool_size.min(8)));
         let state = web::Data::new(AppState::new(config, pool)?);
         let openapi = crate::routes::openapi();
         let server = HttpServer::new(move || {
@@ -39,6 +40,8 @@ impl Application {
             app.service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
+                // Inside CORS: preflights are not counted, and a 429 still carries CORS headers.
+                .wrap(from_fn(crate::routes::auth::rate_limit))
                 .wrap(cors(&state))
                 .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))
@@ -58,6 +61,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Opens a few connections ahead of the first requests; failures are left to readiness to report.
+async fn warm_up(pool: crate::db::DbPool, connections: usize) {
+    let attempts = (0..connections).map(|_| pool.get());
+    let opened = futures_util::future::join_all(attempts).await;
+    let ok = opened.iter().filter(|c| c.is_ok()).count();
+    tracing::debug!(ok, "database pool warmed up");
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

@@ -4,6 +4,7 @@ use crate::auth::cookies::CookieNames;
 use crate::auth::email::Mailer;
 use crate::auth::origin::TrustedOrigins;
 use crate::auth::password::PasswordHasher;
+use crate::auth::rate_limit::RateLimiter;
 use crate::auth::verification::Sweeper;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
@@ -19,6 +20,7 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Throttles the sweep of expired `verification` rows.
     pub sweeper: Sweeper,
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
         let origins = TrustedOrigins::new(&config.trusted_origins);
         let cookies = CookieNames::new(config.secure_cookies());
         let mailer = Mailer::new(&config.email)?;
+        let rate_limiter = RateLimiter::new(&config);
         Ok(Self {
             config,
             pool,
@@ -36,6 +39,7 @@ impl AppState {
             cookies,
             mailer,
             sweeper: Sweeper::default(),
+            rate_limiter,
         })
     }
 

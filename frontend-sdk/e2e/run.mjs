@@ -119,6 +119,8 @@ async function main() {
       BETTER_AUTH_TRUSTED_ORIGINS: Object.values(origins).join(","),
       HOST: "127.0.0.1",
       PORT: String(apiPort),
+      // Every browser session signs in from 127.0.0.1; Better Auth's 3-per-10-s sign-in rule would trip.
+      RATE_LIMIT_ENABLED: "false",
       RUST_LOG: process.env.RUST_LOG || "info",
     });
     await waitFor(`${api}/health`, server);

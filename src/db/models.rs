@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{account, session, user, verification};
+use super::schema::{account, jwks, session, user, verification};
 
 /// A row of `"user"`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -125,4 +125,32 @@ pub struct NewVerification<'a> {
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A row of `jwks`: a signing key pair of the JWT plugin.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = jwks, check_for_backend(diesel::pg::Pg))]
+pub struct Jwk {
+    pub id: String,
+    /// The public JWK as JSON text.
+    pub public_key: String,
+    /// The private JWK: encrypted and JSON-quoted, or clear JSON when encryption is disabled.
+    pub private_key: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub alg: Option<String>,
+    pub crv: Option<String>,
+}
+
+/// A new `jwks` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = jwks)]
+pub struct NewJwk<'a> {
+    pub id: &'a str,
+    pub public_key: &'a str,
+    pub private_key: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub alg: Option<&'a str>,
+    pub crv: Option<&'a str>,
 }

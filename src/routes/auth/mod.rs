@@ -8,9 +8,11 @@ mod delete_user;
 mod email_change;
 mod email_verification;
 mod guard;
+mod jwt;
 mod mail;
 mod misc;
 mod password;
+mod rate_limit;
 mod response;
 mod session;
 mod sessions;
@@ -23,6 +25,7 @@ use utoipa_actix_web::scope::Scope;
 
 pub use body::RawBody;
 pub use context::{AuthRequest, bearer_token};
+pub use rate_limit::rate_limit;
 pub use response::{AuthHeaders, SessionResponse, SessionWithUser, UserResponse};
 
 use crate::auth::origin::UrlLabel;
@@ -64,6 +67,8 @@ pub fn scope() -> Scope<
         .service(account::unlink_account)
         // Better Auth marks verify-password server-only: routable, but not in the OpenAPI document.
         .map(|scope| scope.service(password::verify_password))
+        .service(jwt::get_token)
+        .service(jwt::get_jwks)
         .service(misc::ok)
         .service(misc::error_page)
         .default_service(actix_web::web::to(no_route))

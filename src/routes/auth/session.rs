@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::body::RawBody;
 use super::{AuthHeaders, AuthRequest, SessionWithUser, origin_check};
+use crate::auth::jwt_sign;
 use crate::auth::sessions::{self, Lookup};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
@@ -67,6 +68,8 @@ pub async fn get_session(
         session = refreshed;
         headers.set_session(&state, &session.token, false, false);
     }
+    // The jwt plugin's after-hook: a fresh JWT whenever a session was found.
+    headers.set_jwt(jwt_sign::issue(&mut conn, &state.config, &user).await?);
     let body = SessionWithUser {
         session: session.into(),
         user: user.into(),

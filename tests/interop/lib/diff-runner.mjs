@@ -86,7 +86,9 @@ async function runScript(ctx, steps) {
       if (s.prepare) await s.prepare(ctx);
       const spec = typeof s.spec === "function" ? s.spec(ctx) : s.spec;
       result.request = buildRequest(ctx, spec);
+      const started = performance.now();
       const res = await rawRequest(ctx.baseUrl, result.request);
+      result.ms = Math.round(performance.now() - started);
       result.response = res;
       if (spec.store !== false) ctx.jar(spec.jar).store(res.setCookie);
       result.record = ctx.normalizer.response(res);
@@ -172,8 +174,9 @@ export function diffScenario(title, steps, options = {}) {
       const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
       const clip = (text) => (typeof text === "string" && text.length > 4096 ? `${text.slice(0, 4096)}… (${text.length} bytes)` : text);
       const forFile = (steps) =>
-        steps.map(({ name, request, response, record, errors }) => ({
+        steps.map(({ name, ms, request, response, record, errors }) => ({
           name,
+          ms,
           request: request && { ...request, body: clip(request.body) },
           response: response && { ...response, text: clip(response.text), json: undefined },
           record,

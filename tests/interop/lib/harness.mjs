@@ -179,6 +179,8 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
       // The contract's reference configuration enables both (Better Auth's defaults disable them).
       DELETE_USER_ENABLED: "true",
       CHANGE_EMAIL_ENABLED: "true",
+      // The oracle runs without NODE_ENV=production, so Better Auth's rate limiter is off there too.
+      RATE_LIMIT_ENABLED: "false",
       RUST_LOG: process.env.RUST_LOG ?? "info",
       LOG_LEVEL: process.env.LOG_LEVEL ?? process.env.RUST_LOG ?? "info",
       ...env,
@@ -238,10 +240,10 @@ export function startOracle(opts = {}) {
   return startServer("node", { label: "oracle", ...opts });
 }
 
-/** Runs Better Auth's own migrator (oracle/migrate.mjs) against `dbUrl` in a child process. */
-export async function runBetterAuthMigrator(dbUrl) {
+/** Runs Better Auth's own migrator (oracle/migrate.mjs) against `dbUrl` in a child process (optionally with the rateLimit table). */
+export async function runBetterAuthMigrator(dbUrl, { rateLimitTable = false } = {}) {
   const child = spawn(process.execPath, [path.join(INTEROP_DIR, "oracle", "migrate.mjs")], {
-    env: { PATH: process.env.PATH, DATABASE_URL: dbUrl, BETTER_AUTH_SECRET: SECRET },
+    env: { PATH: process.env.PATH, DATABASE_URL: dbUrl, BETTER_AUTH_SECRET: SECRET, ORACLE_RATELIMIT_TABLE: rateLimitTable ? "1" : "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -23,6 +23,7 @@ function outbox(kind, { user, url, token, newEmail }) {
 /**
  * The reference configuration of the contract (better-auth-contract.md §1):
  * email+password, verification mail, deleteUser, changeEmail, jwt() and bearer().
+ * ORACLE_RATELIMIT_TABLE=1 adds `rateLimit: { storage: "database" }` (schema only: contract §2).
  */
 export function oracleOptions(env = process.env) {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is required");
@@ -45,5 +46,7 @@ export function oracleOptions(env = process.env) {
       changeEmail: { enabled: true },
     },
     plugins: [jwt(), bearer()],
+    // Only changes the schema (adds the "rateLimit" table); rate limiting itself stays off outside production.
+    ...(env.ORACLE_RATELIMIT_TABLE === "1" ? { rateLimit: { storage: "database" } } : {}),
   };
 }

@@ -1,0 +1,251 @@
+//! The JWT plugin's key set in the `jwks` table, stored exactly as Better Auth stores it
+//! (`better-auth/src/plugins/jwt/utils.ts` `createJwk`, `adapter.ts`, `sign.ts` `resolveSigningKey`),
+//! so keys minted by a Node Better Auth on the same database are used here and vice versa.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::crypto::generate_id;
+use super::symmetric;
+use crate::config::Config;
+use crate::db::models::{Jwk, NewJwk};
+use crate::db::schema::jwks;
+use crate::wire::now;
+
+/// The algorithm of the keys this server mints and signs with.
+pub const EDDSA: &str = "EdDSA";
+/// Their curve.
+pub const ED25519: &str = "Ed25519";
+/// Serializes key minting across requests and instances (`pg_advisory_xact_lock`).
+const MINT_LOCK: i64 = 0x6a77_6b73; // "jwks"
+
+/// An Ed25519 public JWK in jose's `exportJWK` key order.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PublicJwk {
+    pub crv: String,
+    pub x: String,
+    pub kty: String,
+}
+
+/// The private JWK in jose's `exportJWK` key order.
+#[derive(Serialize, Deserialize)]
+struct PrivateJwk {
+    crv: String,
+    d: String,
+    x: String,
+    kty: String,
+}
+
+/// A decrypted Ed25519 key, ready to sign; `kid` is its `jwks.id`.
+pub struct SigningKey {
+    pub kid: String,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl SigningKey {
+    /// The Ed25519 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.key.sign(message).to_bytes()
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn after(t: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    t + TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// A fresh Ed25519 pair as (public JWK JSON, private JWK JSON).
+fn generate_pair() -> (String, String) {
+    let mut seed = [0u8; 32];
+    rand::fill(&mut seed);
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let x = URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes());
+    let public = PublicJwk {
+        crv: ED25519.into(),
+        x: x.clone(),
+        kty: "OKP".into(),
+    };
+    let private = PrivateJwk {
+        crv: ED25519.into(),
+        d: URL_SAFE_NO_PAD.encode(seed),
+        x,
+        kty: "OKP".into(),
+    };
+    (to_json(&public), to_json(&private))
+}
+
+fn to_json(jwk: &impl Serialize) -> String {
+    serde_json::to_string(jwk).expect("a JWK of strings always serializes")
+}
+
+/// Live Ed25519 signing keys, newest first: `alg` EdDSA (or unset: Better Auth's legacy rows
+/// inherit the default alg, `adapter.ts` `getLatestKeyByAlg`), not expired.
+fn live_eddsa(at: DateTime<Utc>) -> jwks::BoxedQuery<'static, diesel::pg::Pg> {
+    jwks::table
+        .filter(jwks::alg.is_null().or(jwks::alg.eq(EDDSA)))
+        .filter(jwks::crv.is_null().or(jwks::crv.eq(ED25519)))
+        .filter(jwks::expires_at.is_null().or(jwks::expires_at.gt(at)))
+        .order(jwks::created_at.desc())
+        .into_boxed()
+}
+
+/// The newest live Ed25519 key, if any.
+pub async fn latest_live(conn: &mut AsyncPgConnection) -> QueryResult<Option<Jwk>> {
+    live_eddsa(now())
+        .select(Jwk::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Mints a key unless another request or instance just did: under a transaction-scoped advisory
+/// lock, the newest live key is looked up again first.
+pub async fn mint(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<Jwk> {
+    conn.transaction(async |conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({MINT_LOCK})"))
+            .execute(conn)
+            .await?;
+        if let Some(key) = latest_live(conn).await? {
+            return Ok(key);
+        }
+        insert_new(conn, config).await
+    })
+    .await
+}
+
+/// Inserts a fresh key unconditionally (rotation tests and [`mint`]).
+pub async fn insert_new(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<Jwk> {
+    let (public, private) = generate_pair();
+    // `createJwk`: the encrypted private JWK is stored JSON-quoted.
+    let private = Value::String(symmetric::encrypt(config, &private)).to_string();
+    let created_at = now();
+    let id = generate_id(32);
+    let row = NewJwk {
+        id: &id,
+        public_key: &public,
+        private_key: &private,
+        created_at,
+        expires_at: config.jwt.rotation_interval.map(|d| after(created_at, d)),
+        alg: Some(EDDSA),
+        crv: Some(ED25519),
+    };
+    tracing::info!(target: "audit", event = "jwk_minted", kid = %id);
+    diesel::insert_into(jwks::table)
+        .values(row)
+        .returning(Jwk::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Better Auth's `resolveSigningKey` for EdDSA: the newest live key, minted when there is none.
+pub async fn signing_key(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+) -> anyhow::Result<SigningKey> {
+    let row = match latest_live(conn).await? {
+        Some(row) => row,
+        None => mint(conn, config).await?,
+    };
+    decode_private(config, &row)
+}
+
+/// Decrypts and imports a row's private key; checks it matches the public key.
+pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> {
+    use anyhow::Context as _;
+    // Encrypted keys are a JSON string literal; `disablePrivateKeyEncryption` stores the JWK itself.
+    let json = match serde_json::from_str::<Value>(&row.private_key).context("privateKey is not JSON")? {
+        Value::String(sealed) => symmetric::decrypt(config, &sealed).with_context(|| {
+            format!("failed to decrypt the private key of jwks row {}: is the secret the one that encrypted it?", row.id)
+        })?,
+        Value::Object(_) => row.private_key.clone(),
+        _ => anyhow::bail!("privateKey of jwks row {} is neither a string nor a JWK", row.id),
+    };
+    let jwk: PrivateJwk = serde_json::from_str(&json).context("private JWK")?;
+    anyhow::ensure!(
+        jwk.kty == "OKP" && jwk.crv == ED25519,
+        "jwks row {} is not an Ed25519 key",
+        row.id
+    );
+    let seed: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(&jwk.d)
+        .ok()
+        .and_then(|d| d.try_into().ok())
+        .context("private JWK `d` is not 32 bytes of base64url")?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    anyhow::ensure!(
+        URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes()) == jwk.x,
+        "jwks row {}: private and public halves differ",
+        row.id
+    );
+    Ok(SigningKey {
+        kid: row.id.clone(),
+        key,
+    })
+}
+
+/// Whether a key is still published: unexpired, or expired less than the grace period ago.
+pub fn published(row: &Jwk, config: &Config, at: DateTime<Utc>) -> bool {
+    row.expires_at
+        .is_none_or(|exp| after(exp, config.jwt.grace_period) > at)
+}
+
+/// One `/jwks` entry: `{alg, crv, ...publicKey, kid}` with JavaScript's spread key order.
+fn public_entry(row: &Jwk) -> Option<Value> {
+    let Ok(Value::Object(public)) = serde_json::from_str::<Value>(&row.public_key) else {
+        tracing::warn!(kid = %row.id, "jwks row with an unreadable publicKey skipped");
+        return None;
+    };
+    let mut out = Map::new();
+    out.insert(
+        "alg".into(),
+        Value::String(row.alg.clone().unwrap_or_else(|| EDDSA.into())),
+    );
+    out.insert(
+        "crv".into(),
+        row.crv.clone().map_or(Value::Null, Value::String),
+    );
+    out.extend(public);
+    if out.get("crv").is_some_and(Value::is_null) {
+        out.shift_remove("crv");
+    }
+    out.insert("kid".into(), Value::String(row.id.clone()));
+    Some(Value::Object(out))
+}
+
+/// The published public keys (every algorithm, so Node-minted keys verify too), oldest first.
+/// With `mint_if_empty`, an empty table first gets a key, as Better Auth's `/jwks` does.
+pub async fn public_keys(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    mint_if_empty: bool,
+) -> QueryResult<Vec<Value>> {
+    let all = || {
+        jwks::table
+            .order(jwks::created_at.asc())
+            .select(Jwk::as_select())
+    };
+    let mut rows: Vec<Jwk> = all().load(conn).await?;
+    if rows.is_empty() && mint_if_empty {
+        mint(conn, config).await?;
+        rows = all().load(conn).await?;
+    }
+    let at = now();
+    Ok(rows
+        .iter()
+        .filter(|r| published(r, config, at))
+        .filter_map(public_entry)
+        .collect())
+}

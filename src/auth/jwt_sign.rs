@@ -1,0 +1,80 @@
+//! Issuing the JWT plugin's tokens (`better-auth/src/plugins/jwt/sign.ts` `getJwtToken`, `signJWT`):
+//! Better Auth's payload, signed with EdDSA (a `jwks` key) or, as this server's extension, HS256
+//! with the current secret.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel_async::AsyncPgConnection;
+use serde_json::{Map, Value, json};
+
+use super::crypto::hmac_sha256;
+use super::jwks;
+use crate::config::{Config, JwtAlg};
+use crate::db::models::User;
+use crate::wire::iso;
+
+/// `{iat, ...user, sub, exp, iss, aud}`: the user in Better Auth's key order, then jose's claims.
+pub fn payload(user: &User, config: &Config, iat: i64) -> Map<String, Value> {
+    let exp =
+        iat.saturating_add(i64::try_from(config.jwt.expires_in.as_secs()).unwrap_or(i64::MAX));
+    let fields = json!({
+        "iat": iat,
+        "name": user.name,
+        "email": user.email,
+        "emailVerified": user.email_verified,
+        "image": user.image,
+        "createdAt": iso(&user.created_at),
+        "updatedAt": iso(&user.updated_at),
+        "id": user.id,
+        "sub": user.id,
+        "exp": exp,
+        "iss": config.jwt_iss(),
+        "aud": config.jwt_aud(),
+    });
+    match fields {
+        Value::Object(map) => map,
+        _ => unreachable!("json! of an object literal is an object"),
+    }
+}
+
+/// A JWS compact serialization: `b64(header).b64(payload).b64(signature)`.
+fn compact(
+    header: &Value,
+    payload: &Map<String, Value>,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(Value::Object(payload.clone()).to_string())
+    );
+    let signature = sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// EdDSA with header `{"alg":"EdDSA","kid":"<jwks.id>"}` (no `typ`, as jose sends it).
+pub fn sign_eddsa(key: &jwks::SigningKey, payload: &Map<String, Value>) -> String {
+    let header = json!({"alg": jwks::EDDSA, "kid": key.kid});
+    compact(&header, payload, |input| key.sign(input).to_vec())
+}
+
+/// HS256 with header `{"alg":"HS256","typ":"JWT"}`, keyed by the current secret's UTF-8 bytes.
+pub fn sign_hs256(config: &Config, payload: &Map<String, Value>) -> String {
+    let header = json!({"alg": "HS256", "typ": "JWT"});
+    compact(&header, payload, |input| {
+        hmac_sha256(config.current_secret(), input).to_vec()
+    })
+}
+
+/// A fresh token for `user`, with the configured algorithm (minting a key if EdDSA has none).
+pub async fn issue(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    user: &User,
+) -> anyhow::Result<String> {
+    let payload = payload(user, config, chrono::Utc::now().timestamp());
+    Ok(match config.jwt.alg {
+        JwtAlg::EdDsa => sign_eddsa(&jwks::signing_key(conn, config).await?, &payload),
+        JwtAlg::Hs256 => sign_hs256(config, &payload),
+    })
+}

@@ -1,0 +1,64 @@
+//! Verifying this server's EdDSA JWTs for the task API, as Better Auth's `verifyJWT`
+//! (`better-auth/src/plugins/jwt/verify.ts`) does, with an independent implementation (jsonwebtoken).
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::de::DeserializeOwned;
+
+use super::jwks;
+use crate::config::Config;
+use crate::db::models::Jwk;
+use crate::db::schema;
+use crate::wire::now;
+
+/// Verifies an EdDSA JWT against the `jwks` key named by its `kid` (as Better Auth's `verifyJWT`):
+/// signature, `exp`, `iss` and `aud` (configured or the base URL's origin), `sub` present. Keys
+/// past their grace period no longer verify. `Ok(None)` for any invalid token.
+pub async fn verify_eddsa<C: DeserializeOwned>(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    config: &Config,
+) -> QueryResult<Option<C>> {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let Ok(header) = jsonwebtoken::decode_header(token) else {
+        return Ok(None);
+    };
+    let Some(kid) = header.kid.filter(|_| header.alg == Algorithm::EdDSA) else {
+        return Ok(None);
+    };
+    let row = find_eddsa(conn, &kid).await?;
+    let Some(row) = row.filter(|r| jwks::published(r, config, now())) else {
+        return Ok(None);
+    };
+    let Ok(public) = serde_json::from_str::<jwks::PublicJwk>(&row.public_key) else {
+        return Ok(None);
+    };
+    if public.kty != "OKP" || public.crv != jwks::ED25519 {
+        return Ok(None);
+    }
+    let Ok(key) = DecodingKey::from_ed_components(&public.x) else {
+        return Ok(None);
+    };
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.leeway = 0;
+    validation.set_issuer(&[config.jwt_iss()]);
+    validation.set_audience(&[config.jwt_aud()]);
+    validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+    Ok(jsonwebtoken::decode::<C>(token, &key, &validation)
+        .ok()
+        .map(|d| d.claims))
+}
+
+async fn find_eddsa(conn: &mut AsyncPgConnection, kid: &str) -> QueryResult<Option<Jwk>> {
+    schema::jwks::table
+        .find(kid)
+        .filter(
+            schema::jwks::alg
+                .is_null()
+                .or(schema::jwks::alg.eq(jwks::EDDSA)),
+        )
+        .select(Jwk::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
