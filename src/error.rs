@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 macro_rules! error_codes {
     ($($variant:ident = $code:literal => $message:literal,)*) => {
         /// Every error code this server emits, as the `code` member of the error envelope.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
         pub enum ErrorCode { $(#[serde(rename = $code)] $variant,)* }
 
         impl ErrorCode {
@@ -84,6 +84,22 @@ error_codes! {
     NotFound = "NOT_FOUND" => "Not Found",
     InvalidQuery = "INVALID_QUERY" => "Invalid query parameter",
 }
+
+// Written by hand: the derive does not see the macro-generated `#[serde(rename)]`s and would
+// document the variant names instead of the wire codes.
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Every error code this server emits, as the `code` member of the error envelope.",
+            ))
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for ErrorCode {}
 
 /// One field-level validation failure of the task API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -351,5 +367,20 @@ mod tests {
             serde_json::to_string(&body).unwrap(),
             r#"{"message":"Invalid email or password","code":"INVALID_EMAIL_OR_PASSWORD"}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use utoipa::PartialSchema as _;
+
+    #[test]
+    fn the_documented_codes_are_the_wire_codes() {
+        let schema = serde_json::to_value(ErrorCode::schema()).unwrap();
+        let codes = schema["enum"].as_array().unwrap();
+        assert_eq!(codes.len(), ErrorCode::ALL.len());
+        assert!(codes.contains(&serde_json::json!("TASK_NOT_FOUND")));
+        assert!(!codes.contains(&serde_json::json!("TaskNotFound")));
     }
 }

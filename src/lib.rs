@@ -8,5 +8,6 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod tasks;
 pub mod telemetry;
 pub mod wire;

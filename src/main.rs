@@ -31,7 +31,8 @@ Environment (a .env file in the working directory is read first):
   SESSION_EXPIRES_IN, SESSION_UPDATE_AGE, SESSION_FRESH_AGE   seconds (604800, 86400, 86400)
   JWT_ALG                      EdDSA (default; Ed25519 keys in jwks, as Better Auth) or HS256 (current secret)
   JWT_EXPIRES_IN               token lifetime: seconds or 15m/1h/7d (default 15m)
-  JWT_ISSUER, JWT_AUDIENCE     iss/aud issued and required (default: the base URL's origin)
+  JWT_ISSUER, JWT_AUDIENCE     iss/aud issued and required (default: the base URL's origin);
+                               HS256 bearer JWTs on the task API are checked only when these are set
   JWKS_ROTATION_INTERVAL       key lifetime before a new one is minted (default: never)
   JWKS_GRACE_PERIOD            expired keys stay published this long (default 2592000 s)
   RATE_LIMIT_ENABLED           true (default) or false; /api/auth/* only

@@ -64,6 +64,14 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
     if (!url.pathname.startsWith("/api/")) return;
     (url.origin === apiOrigin ? traffic.toApi : traffic.toFrontend).push(`${req.method()} ${url.pathname}`);
   });
+  // Ids of the tasks Alice creates, read from the API's answers to the browser.
+  const aliceTaskIds = new Set();
+  let bobToken;
+  page.on("response", async (res) => {
+    if (res.request().method() === "POST" && new URL(res.url()).pathname === "/api/tasks" && res.status() === 201) {
+      aliceTaskIds.add((await res.json()).id);
+    }
+  });
   const consoleErrors = [];
   page.on("console", (msg) => msg.type() === "error" && consoleErrors.push(msg.text()));
 
@@ -77,22 +85,27 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
   const item = (title) => list.getByRole("listitem").filter({ has: page.locator(".task-title", { hasText: title }) });
   const statusText = () => page.getByRole("status").textContent();
 
-  async function addTask(title, { priority, tags, description } = {}) {
+  async function addTask(title, { priority, tags, description, due } = {}) {
     await addSection.getByLabel("Title", { exact: true }).fill(title);
     if (description) await addSection.getByLabel("Description").fill(description);
     if (priority) await addSection.getByLabel("Priority").selectOption(priority);
     if (tags) await addSection.getByLabel("Tags").fill(tags);
+    if (due) await addSection.getByLabel("Due date").fill(due);
     await addSection.getByRole("button", { name: "Add task" }).click();
     await item(title).waitFor();
-    await until("the add form to clear", async () => (await addSection.getByLabel("Title", { exact: true }).inputValue()) === "");
+    await until(
+      "the add form to clear",
+      async () => (await addSection.getByLabel("Title", { exact: true }).inputValue()) === "",
+    );
   }
 
   async function setFilters({ q, status, priority, sort, order }) {
-    if (q !== undefined) await page.getByLabel("Search").fill(q);
-    if (status) await page.getByLabel("Status").selectOption(status);
-    if (priority !== undefined) await page.getByLabel("Priority", { exact: true }).last().selectOption(priority);
-    if (sort) await page.getByLabel("Sort by").selectOption(sort);
-    if (order) await page.getByLabel("Order").selectOption(order);
+    const toolbar = page.getByRole("search", { name: "Filter tasks" });
+    if (q !== undefined) await toolbar.getByLabel("Search").fill(q);
+    if (status) await toolbar.getByLabel("Status").selectOption(status);
+    if (priority !== undefined) await toolbar.getByLabel("Priority").selectOption(priority);
+    if (sort) await toolbar.getByLabel("Sort by").selectOption(sort);
+    if (order) await toolbar.getByLabel("Order").selectOption(order);
   }
 
   async function signIn(user, password = user.password) {
@@ -105,8 +118,12 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
     [
       "1 sign up, land on the dashboard",
       async () => {
-        const pre = await apiJson(origin, `${api}/api/auth/sign-up/email`, { method: "POST", body: JSON.stringify(bob) });
+        const pre = await apiJson(origin, `${api}/api/auth/sign-up/email`, {
+          method: "POST",
+          body: JSON.stringify(bob),
+        });
         if (pre.status !== 200) throw new Error(`creating the second user: ${pre.status} ${JSON.stringify(pre.body)}`);
+        bobToken = pre.body.token;
         await page.goto(`${origin}/signup`);
         await page.getByLabel("Name").fill(alice.name);
         await page.getByLabel("Email").fill(alice.email);
@@ -123,7 +140,7 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
     [
       "2 add three tasks, toggle one, edit one, delete one",
       async () => {
-        await addTask("Buy milk", { priority: "high", tags: "errands, home" });
+        await addTask("Buy milk", { priority: "high", tags: "errands, home", due: "2026-12-01" });
         await addTask("Write report", { description: "Quarterly numbers" });
         await addTask("Call mom", { priority: "low" });
         await until("three tasks", async () => (await titles()).length === 3);
@@ -145,7 +162,9 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
 
         await page.getByRole("button", { name: "Delete “Call mom”" }).click();
         await item("Call mom").waitFor({ state: "detached" });
-        await until("two tasks left", async () => same((await titles()).sort(), ["Buy milk", "Write quarterly report"]));
+        await until("two tasks left", async () =>
+          same((await titles()).sort(), ["Buy milk", "Write quarterly report"]),
+        );
         await item("Write quarterly report").getByText("#work").waitFor();
         await screenshot("after-edits");
       },
@@ -173,10 +192,16 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
       "3 reload: state persists",
       async () => {
         await page.reload();
-        await until("the tasks after reload", async () => same((await titles()).sort(), ["Buy milk", "Write quarterly report"]));
-        if (!(await page.getByRole("checkbox", { name: /Buy milk/ }).isChecked())) throw new Error("Buy milk is no longer done");
-        if (await page.getByRole("checkbox", { name: /Write quarterly report/ }).isChecked()) throw new Error("the wrong task is done");
+        await until("the tasks after reload", async () =>
+          same((await titles()).sort(), ["Buy milk", "Write quarterly report"]),
+        );
+        if (!(await page.getByRole("checkbox", { name: /Buy milk/ }).isChecked()))
+          throw new Error("Buy milk is no longer done");
+        if (await page.getByRole("checkbox", { name: /Write quarterly report/ }).isChecked())
+          throw new Error("the wrong task is done");
         await item("Write quarterly report").getByText("Quarterly numbers").waitFor();
+        await item("Buy milk").locator('time[datetime="2026-12-01"]').waitFor();
+        await item("Buy milk").getByText("#errands").waitFor();
         await screenshot("after-reload");
 
         const phone = await context.newPage();
@@ -209,14 +234,14 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
         await page.getByText(bob.name).waitFor();
         if ((await titles()).length) throw new Error(`Bob sees ${await titles()}`);
         await screenshot("second-user");
-        // And the API agrees: Alice's task ids are not found for Bob.
-        const a = await apiJson(origin, `${api}/api/auth/sign-in/email`, { method: "POST", body: JSON.stringify(alice) });
-        const b = await apiJson(origin, `${api}/api/auth/sign-in/email`, { method: "POST", body: JSON.stringify(bob) });
-        const mine = await apiJson(origin, `${api}/api/tasks`, { headers: { authorization: `Bearer ${a.body.token}` } });
-        if (mine.status !== 200 || mine.body.length !== 2) throw new Error(`Alice's list via the API: ${mine.status} ${JSON.stringify(mine.body)}`);
-        for (const task of mine.body) {
-          const other = await apiJson(origin, `${api}/api/tasks/${task.id}`, { headers: { authorization: `Bearer ${b.body.token}` } });
-          if (other.status !== 404) throw new Error(`Bob GET /api/tasks/${task.id}: ${other.status} ${JSON.stringify(other.body)}`);
+        // And the API agrees: each of Alice's tasks is "not found" for Bob.
+        if (aliceTaskIds.size !== 3) throw new Error(`expected 3 created task ids, saw ${[...aliceTaskIds]}`);
+        for (const id of aliceTaskIds) {
+          const other = await apiJson(origin, `${api}/api/tasks/${id}`, {
+            headers: { authorization: `Bearer ${bobToken}` },
+          });
+          if (other.status !== 404)
+            throw new Error(`Bob GET /api/tasks/${id}: ${other.status} ${JSON.stringify(other.body)}`);
         }
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.waitForURL(`${origin}/signin`);
@@ -240,8 +265,10 @@ export async function runFlow({ mode, origin, api, chromiumPath, artifacts, log 
       async () => {
         const authCalls = (list) => list.filter((r) => r.includes("/api/auth/"));
         const taskCalls = (list) => list.filter((r) => r.includes("/api/tasks"));
-        const [direct, proxied] = mode === "split-origin" ? [traffic.toApi, traffic.toFrontend] : [traffic.toFrontend, traffic.toApi];
-        if (!authCalls(direct).length || !taskCalls(direct).length) throw new Error(`expected auth and task calls, saw ${direct}`);
+        const [direct, proxied] =
+          mode === "split-origin" ? [traffic.toApi, traffic.toFrontend] : [traffic.toFrontend, traffic.toApi];
+        if (!authCalls(direct).length || !taskCalls(direct).length)
+          throw new Error(`expected auth and task calls, saw ${direct}`);
         if (proxied.length) throw new Error(`unexpected calls: ${proxied}`);
         const cookies = await context.cookies();
         const names = cookies.map((c) => `${c.name}@${c.domain}`);

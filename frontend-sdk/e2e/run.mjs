@@ -23,7 +23,11 @@ const repo = resolve(root, "..");
 const artifacts = join(root, "test-artifacts");
 const serverBin =
   process.env.SERVER_BIN ||
-  join(process.env.CARGO_TARGET_DIR ? resolve(repo, process.env.CARGO_TARGET_DIR) : join(repo, "target"), "release", "better-auth-actix");
+  join(
+    process.env.CARGO_TARGET_DIR ? resolve(repo, process.env.CARGO_TARGET_DIR) : join(repo, "target"),
+    "release",
+    "better-auth-actix",
+  );
 const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const pgUrl = (process.env.E2E_PG_URL || "postgres://postgres@127.0.0.1:5432").replace(/\/+$/, "");
 const modes = (process.env.E2E_MODES || "same-origin,split-origin").split(",").map((m) => m.trim());
@@ -59,7 +63,8 @@ function start(name, command, args, env, cwd = root) {
   children.add(child);
   child.on("exit", (code, signal) => {
     children.delete(child);
-    if (!child.stopping) log(`${name} (pid ${child.pid}) exited early: ${signal ?? code}; see test-artifacts/logs/${name}.log`);
+    if (!child.stopping)
+      log(`${name} (pid ${child.pid}) exited early: ${signal ?? code}; see test-artifacts/logs/${name}.log`);
   });
   log(`started ${name} (pid ${child.pid})`);
   return child;
@@ -96,7 +101,10 @@ function run(command, args, env) {
 }
 
 async function main() {
-  for (const [what, path] of [["server binary", serverBin], ["Chromium", chromiumPath]]) {
+  for (const [what, path] of [
+    ["server binary", serverBin],
+    ["Chromium", chromiumPath],
+  ]) {
     if (!existsSync(path)) throw new Error(`${what} not found at ${path}`);
   }
   rmSync(artifacts, { recursive: true, force: true });
@@ -121,7 +129,7 @@ async function main() {
       PORT: String(apiPort),
       // Every browser session signs in from 127.0.0.1; Better Auth's 3-per-10-s sign-in rule would trip.
       RATE_LIMIT_ENABLED: "false",
-      RUST_LOG: process.env.RUST_LOG || "info",
+      LOG_LEVEL: process.env.LOG_LEVEL || "info",
     });
     await waitFor(`${api}/health`, server);
     log(`server is up on ${api}`);
@@ -137,11 +145,16 @@ async function main() {
       if (!origin) throw new Error(`unknown mode ${mode}`);
       const port = mode === "same-origin" ? samePort : splitPort;
       // Spawned directly (what `exec ./node_modules/.bin/next start` does in a shell), so this PID is next-server's own.
-      const next = start(`next-${mode}`, join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
-        API_URL: api,
-        NEXT_PUBLIC_API_URL: mode === "split-origin" ? api : "",
-        NEXT_TELEMETRY_DISABLED: "1",
-      });
+      const next = start(
+        `next-${mode}`,
+        join(root, "node_modules", ".bin", "next"),
+        ["start", "-p", String(port), "-H", "127.0.0.1"],
+        {
+          API_URL: api,
+          NEXT_PUBLIC_API_URL: mode === "split-origin" ? api : "",
+          NEXT_TELEMETRY_DISABLED: "1",
+        },
+      );
       try {
         await waitFor(`http://127.0.0.1:${port}/signin`, next);
         log(`${mode}: next is up on ${origin}`);

@@ -27,10 +27,12 @@ const generated = header + astToString(ast);
 if (check) {
   const current = existsSync(out) ? readFileSync(out, "utf8") : "";
   if (current !== generated) {
-    console.error("src/schema.ts is stale: run `npm run gen:api` and commit the result.");
+    console.error(
+      `src/schema.ts is stale against ${relative(root, spec)}: run \`npm run gen:api\` and commit the result.`,
+    );
     process.exit(1);
   }
-  console.log("src/schema.ts is up to date with ../openapi/openapi.json");
+  console.log(`src/schema.ts is up to date with ${relative(root, spec)}`);
 } else {
   writeFileSync(out, generated);
   console.log(`wrote ${relative(root, out)} from ${relative(root, spec)}`);

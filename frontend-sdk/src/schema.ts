@@ -4,6 +4,599 @@
  */
 
 export interface paths {
+    "/api/{user_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tasks.
+         * @description The user's tasks matching the filters, one page of them; `X-Total-Count` counts every match.
+         *
+         *     Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        get: operations["list_user_tasks"];
+        put?: never;
+        /**
+         * Create a task.
+         * @description Omitted optional fields take their defaults; server-owned fields in the body are ignored.
+         *
+         *     Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        post: operations["create_user_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a task.
+         * @description Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        get: operations["get_user_task"];
+        /**
+         * Replace a task.
+         * @description Sets title, description, completed, priority, tags and due_date; omitted optional fields
+         *     take their defaults.
+         *
+         *     Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        put: operations["replace_user_task"];
+        post?: never;
+        /**
+         * Delete a task.
+         * @description Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        delete: operations["delete_user_task"];
+        options?: never;
+        head?: never;
+        /**
+         * Update some fields of a task.
+         * @description Any subset of the fields; `null` only for `description` and `due_date`.
+         *
+         *     Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        patch: operations["update_user_task"];
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Toggle a task's completion.
+         * @description Without a body (or with `{}`) flips `completed` atomically; `{"completed": bool}` sets it.
+         *
+         *     Hackathon form: the path's `user_id` must be the authenticated user's (403 otherwise).
+         */
+        patch: operations["complete_user_task"];
+        trace?: never;
+    };
+    "/api/auth/change-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start changing the caller's e-mail address.
+         * @description Mails a link to the new address (or, with `CHANGE_EMAIL_SEND_CONFIRMATION` and a verified
+         *     address, first to the current one); following it changes the address. An address that is
+         *     already taken gets the same `{"status":true}` and no mail, so the answer reveals nothing.
+         */
+        post: operations["change_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password.
+         * @description With `revokeOtherSessions`, every session of the user is deleted and a new one is created and
+         *     set as the cookie.
+         */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/delete-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the caller's account.
+         * @description `404` with an empty body unless `DELETE_USER_ENABLED`. With `DELETE_USER_SEND_VERIFICATION`, mails
+         *     a confirmation link instead of deleting. Without a password the session must be fresh.
+         */
+        post: operations["delete_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/delete-user/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Confirm deleting the account from the e-mailed link.
+         * @description Needs the session of the same user and a token issued to them. Redirects to `callbackURL` when
+         *     given, else answers JSON.
+         */
+        get: operations["delete_user_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/error": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Better Auth's HTML error page, shown after a failed redirect flow. */
+        get: operations["error_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/get-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the current session.
+         * @description Returns the session and its user, or `null` when there is none. Extends the session (sliding
+         *     refresh) once per `updateAge`, unless `disableRefresh` is set or the session is not remembered.
+         */
+        get: operations["get_session"];
+        put?: never;
+        /** `POST /get-session`: Better Auth answers 405 unless `deferSessionRefresh` is on. */
+        post: operations["post_get_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the JSON Web Key Set.
+         * @description The public keys that verify this server's EdDSA JWTs (and any other key in the `jwks` table),
+         *     including rotated keys still in their grace period. With `JWT_ALG=EdDSA` an empty set first
+         *     gets a key; with `HS256` the set may be empty (the shared secret is never published).
+         */
+        get: operations["get_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/list-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the caller's linked accounts (tokens and password hashes are never included). */
+        get: operations["list_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/list-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's active sessions.
+         * @description Requires a fresh session (created less than `SESSION_FRESH_AGE` ago). Session objects include
+         *     their raw tokens, as Better Auth's do.
+         */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/ok": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check that the auth API is up. */
+        get: operations["ok"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/request-password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a password-reset link.
+         * @description Answers the same for known and unknown addresses (after the same database work), so the
+         *     answer reveals nothing.
+         */
+        post: operations["request_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset token.
+         * @description The token is single-use. With `REVOKE_SESSIONS_ON_PASSWORD_RESET`, every session of the user is
+         *     deleted. A user without a credential account gets one.
+         */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reset-password/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the e-mailed reset link: redirects to `callbackURL?token=<token>`, or with
+         *     `?error=INVALID_TOKEN` when the token is unknown or expired.
+         */
+        get: operations["reset_password_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/revoke-other-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every session of the caller except the current one. */
+        post: operations["revoke_other_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/revoke-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke one of the caller's sessions by its token.
+         * @description Always answers `{"status":true}`, also for unknown tokens and other users' tokens (which are left
+         *     alone). Revoking the current session expires the session cookies.
+         */
+        post: operations["revoke_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/revoke-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke all of the caller's sessions, the current one included; expires the session cookies. */
+        post: operations["revoke_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/send-verification-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * (Re)send the e-mail verification link.
+         * @description Signed in: the address must be the caller's and not yet verified. Signed out: always
+         *     `{"status":true}` after at least 500 ms, mailing only an unverified known address.
+         */
+        post: operations["send_verification_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-in/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with email and password.
+         * @description Verifies the password, creates a session and sets the session cookie. An unknown email and a
+         *     wrong password get the same 401 after the same amount of work.
+         */
+        post: operations["sign_in_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out.
+         * @description Deletes the current session, if any, and always expires the session cookies.
+         */
+        post: operations["sign_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-up/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign up with email and password.
+         * @description Creates the user and its credential account, signs the user in and sets the session cookie.
+         */
+        post: operations["sign_up_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a JWT for the current session.
+         * @description Signs Better Auth's payload (`iat`, the user, `sub`, `exp`, `iss`, `aud`) with the newest
+         *     live key, minting one if there is none. Like any session lookup, it may extend the session.
+         */
+        get: operations["get_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/unlink-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlink one of the caller's accounts.
+         * @description Requires a fresh session. The last account cannot be unlinked; another user's account is as
+         *     unknown as a nonexistent one.
+         */
+        post: operations["unlink_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/update-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update the current session's additional fields.
+         * @description This server configures no additional session fields (as Better Auth's default), so every
+         *     valid request is answered `400 {"message":"No fields to update"}`.
+         */
+        post: operations["update_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/update-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update the caller's name and/or image.
+         * @description Answers `{"status":true}` (not the user) and re-sets the session cookie, as Better Auth does.
+         *     Unknown keys are ignored; `email` is refused; no usable field is `400 No fields to update`.
+         */
+        post: operations["update_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow an e-mailed verification link.
+         * @description Marks the address verified (or completes an e-mail change), optionally signs the user in, then
+         *     redirects to `callbackURL` or answers JSON. Errors redirect to `callbackURL?error=<CODE>` when a
+         *     callback is given, else are `401`.
+         */
+        get: operations["verify_email"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks": {
         parameters: {
             query?: never;
@@ -11,8 +604,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List tasks.
+         * @description The user's tasks matching the filters, one page of them; `X-Total-Count` counts every match.
+         */
         get: operations["list_tasks"];
         put?: never;
+        /**
+         * Create a task.
+         * @description Omitted optional fields take their defaults; server-owned fields in the body are ignored.
+         */
         post: operations["create_task"];
         delete?: never;
         options?: never;
@@ -24,17 +625,26 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
+        /** Get a task. */
         get: operations["get_task"];
+        /**
+         * Replace a task.
+         * @description Sets title, description, completed, priority, tags and due_date; omitted optional fields
+         *     take their defaults.
+         */
         put: operations["replace_task"];
         post?: never;
+        /** Delete a task. */
         delete: operations["delete_task"];
         options?: never;
         head?: never;
+        /**
+         * Update some fields of a task.
+         * @description Any subset of the fields; `null` only for `description` and `due_date`.
+         */
         patch: operations["update_task"];
         trace?: never;
     };
@@ -42,9 +652,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
@@ -53,33 +661,339 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["toggle_task"];
+        /**
+         * Toggle a task's completion.
+         * @description Without a body (or with `{}`) flips `completed` atomically; `{"completed": bool}` sets it.
+         */
+        patch: operations["complete_task"];
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process is serving requests. */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database answers. */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        CreateTask: {
-            completed?: boolean;
-            description?: string | null;
+        /** @description A linked account without its secrets, in Better Auth's key order (`parseAccountOutput`). */
+        AccountResponse: {
+            /** @description The provider's id for the user (the user id for `credential`). */
+            accountId: string;
             /** Format: date-time */
-            due_date?: string | null;
-            priority?: components["schemas"]["Priority"];
-            tags?: string[];
-            title: string;
+            createdAt: string;
+            /** @description The account row's id (what `unlink-account` takes). */
+            id: string;
+            /** @example credential */
+            providerId: string;
+            scopes: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            userId: string;
         };
+        /** @description `POST /change-email` body. */
+        ChangeEmailRequest: {
+            /** @description Where the e-mailed link finally redirects. */
+            callbackURL?: string | null;
+            newEmail: string;
+        };
+        /** @description `POST /change-password` body. */
+        ChangePasswordRequest: {
+            currentPassword: string;
+            newPassword: string;
+            /** @description Delete every session (the current one too) and sign in afresh. */
+            revokeOtherSessions?: boolean | null;
+        };
+        /** @description `POST /change-password` response. */
+        ChangePasswordResponse: {
+            /** @description The new session's raw token when sessions were revoked, else `null`. */
+            token?: string | null;
+            user: components["schemas"]["UserResponse"];
+        };
+        /**
+         * @description The optional body of `PATCH .../complete`.
+         * @example {
+         *       "completed": true
+         *     }
+         */
+        CompleteInput: {
+            /** @description Sets `completed` instead of toggling it. */
+            completed?: boolean;
+        };
+        /** @description `POST /delete-user` body. */
+        DeleteUserRequest: {
+            /** @description Where the e-mailed confirmation link finally redirects. */
+            callbackURL?: string | null;
+            /** @description The current password; without it the session must be fresh. */
+            password?: string | null;
+            /** @description A token from the confirmation e-mail. */
+            token?: string | null;
+        };
+        /** @description Delete-user response. */
+        DeleteUserResponse: {
+            /** @description `User deleted` or `Verification email sent`. */
+            message: string;
+            success: boolean;
+        };
+        /** @description The error envelope sent with every error status. */
         ErrorBody: {
-            code: string;
-            errors?: {
-                field?: string;
-                message?: string;
-            }[];
+            code?: components["schemas"]["ErrorCode"] | null;
+            /** @description Field-level failures (task API validation only). */
+            errors?: components["schemas"]["FieldError"][] | null;
+            /**
+             * @description Human-readable description.
+             * @example Invalid email or password
+             */
             message: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Every error code this server emits, as the `code` member of the error envelope.
+         * @enum {string}
+         */
+        ErrorCode: "USER_NOT_FOUND" | "FAILED_TO_CREATE_USER" | "FAILED_TO_CREATE_SESSION" | "FAILED_TO_UPDATE_USER" | "FAILED_TO_GET_SESSION" | "INVALID_PASSWORD" | "INVALID_EMAIL" | "INVALID_EMAIL_OR_PASSWORD" | "INVALID_USER" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "FAILED_TO_GET_USER_INFO" | "EMAIL_NOT_VERIFIED" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL" | "EMAIL_CAN_NOT_BE_UPDATED" | "CHANGE_EMAIL_DISABLED" | "CREDENTIAL_ACCOUNT_NOT_FOUND" | "SESSION_EXPIRED" | "FAILED_TO_UNLINK_LAST_ACCOUNT" | "ACCOUNT_NOT_FOUND" | "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED" | "VERIFICATION_EMAIL_NOT_ENABLED" | "EMAIL_ALREADY_VERIFIED" | "EMAIL_MISMATCH" | "SESSION_NOT_FRESH" | "INVALID_ORIGIN" | "INVALID_CALLBACK_URL" | "INVALID_REDIRECT_URL" | "INVALID_ERROR_CALLBACK_URL" | "INVALID_NEW_USER_CALLBACK_URL" | "MISSING_OR_NULL_ORIGIN" | "FIELD_NOT_ALLOWED" | "VALIDATION_ERROR" | "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED" | "BODY_MUST_BE_AN_OBJECT" | "EMAIL_PASSWORD_SIGN_UP_DISABLED" | "EMAIL_PASSWORD_DISABLED" | "RESET_PASSWORD_DISABLED" | "UNAUTHORIZED" | "INTERNAL_SERVER_ERROR" | "UNSUPPORTED_MEDIA_TYPE" | "BAD_REQUEST" | "INVALID_JSON" | "PAYLOAD_TOO_LARGE" | "TASK_NOT_FOUND" | "FORBIDDEN" | "NOT_FOUND" | "INVALID_QUERY";
+        /** @description One field-level validation failure of the task API. */
+        FieldError: {
+            /** @description The offending field, e.g. `title`. */
+            field: string;
+            /** @description What is wrong with it. */
+            message: string;
+        };
+        /** @description Health status. */
+        Health: {
+            /** @example ok */
+            status: string;
+        };
+        /** @description `/jwks` response. */
+        JwksResponse: {
+            keys: components["schemas"]["PublicJwk"][];
+        };
+        /** @description `/ok` response. */
+        OkResponse: {
+            ok: boolean;
+        };
+        /**
+         * @description A task's priority; sorts `high > medium > low`.
+         * @enum {string}
+         */
         Priority: "low" | "medium" | "high";
-        Task: {
+        /** @description One public key of the set. */
+        PublicJwk: {
+            /** @example EdDSA */
+            alg: string;
+            /** @example Ed25519 */
+            crv?: string | null;
+            /**
+             * @description The `jwks.id`, matched by the JWT header's `kid`.
+             * @example hkWVa28O3fwOxKmCUGFL5hyNZjYqcZhy
+             */
+            kid: string;
+            /** @example OKP */
+            kty: string;
+            /** @example tmGTcp0yzpaqNZvVPZ25QUTE0a3OXLG8oQgNWNAubcw */
+            x?: string | null;
+        };
+        /** @description `POST /request-password-reset` body. */
+        RequestPasswordResetRequest: {
+            email: string;
+            /** @description Where the e-mailed link redirects (with `?token=` or `?error=INVALID_TOKEN`). */
+            redirectTo?: string | null;
+        };
+        /** @description `POST /request-password-reset` response; the same whether or not the address is known. */
+        RequestPasswordResetResponse: {
+            message: string;
+            status: boolean;
+        };
+        /** @description `POST /reset-password` body. */
+        ResetPasswordRequest: {
+            newPassword: string;
+            /** @description The reset token (or pass it as `?token=`). */
+            token?: string | null;
+        };
+        /** @description `POST /revoke-session` body. */
+        RevokeSessionRequest: {
+            /** @description The raw token of the session to revoke. */
+            token: string;
+        };
+        /** @description `POST /send-verification-email` body. */
+        SendVerificationEmailRequest: {
+            /** @description Where the link finally redirects (default `/`). */
+            callbackURL?: string | null;
+            email: string;
+        };
+        /** @description A session, in Better Auth's key order; it includes the raw token, as Better Auth's does. */
+        SessionResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            ipAddress?: string | null;
+            token: string;
+            /** Format: date-time */
+            updatedAt: string;
+            userAgent?: string | null;
+            userId: string;
+        };
+        /** @description `get-session`'s body when a session is found. */
+        SessionWithUser: {
+            session: components["schemas"]["SessionResponse"];
+            user: components["schemas"]["UserResponse"];
+        };
+        /**
+         * @description Sign-in request body.
+         * @example {
+         *       "email": "alice@example.com",
+         *       "password": "correct horse battery",
+         *       "rememberMe": true
+         *     }
+         */
+        SignInRequest: {
+            callbackURL?: string | null;
+            email: string;
+            password: string;
+            rememberMe?: boolean | null;
+        };
+        /** @description Sign-in response. */
+        SignInResponse: {
+            /** @description Whether the client should navigate to `url`. */
+            redirect: boolean;
+            /** @description The raw session token. */
+            token: string;
+            /** @description The callback URL, when one was given. */
+            url?: string | null;
+            user: components["schemas"]["UserResponse"];
+        };
+        /** @description Sign-out response. */
+        SignOutResponse: {
+            success: boolean;
+        };
+        /**
+         * @description Sign-up request body.
+         * @example {
+         *       "name": "Alice",
+         *       "email": "alice@example.com",
+         *       "password": "correct horse battery"
+         *     }
+         */
+        SignUpRequest: {
+            callbackURL?: string | null;
+            email: string;
+            image?: string | null;
+            name: string;
+            password: string;
+            rememberMe?: boolean | null;
+        };
+        /** @description Sign-up response. */
+        SignUpResponse: {
+            /** @description The raw session token; `null` when sign-up does not sign in (`REQUIRE_EMAIL_VERIFICATION`). */
+            token?: string | null;
+            user: components["schemas"]["UserResponse"];
+        };
+        /** @description `{"status": true}`, the body of most state-changing auth endpoints. */
+        StatusResponse: {
+            /** @example true */
+            status: boolean;
+        };
+        /**
+         * @description A whole task, to create (POST) or replace (PUT) one. Omitted optional fields take their
+         *     defaults; `id`, `user_id`, `created_at`, `updated_at` and unknown members are ignored.
+         * @example {
+         *       "title": "Buy milk",
+         *       "description": "Two litres",
+         *       "priority": "high",
+         *       "tags": [
+         *         "home"
+         *       ],
+         *       "due_date": "2026-12-01T17:00:00Z"
+         *     }
+         */
+        TaskInput: {
+            /** @description Default `false`. */
+            completed?: boolean;
+            /** @description At most 1000 characters; default `null`. */
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description An RFC 3339 date-time; default `null`.
+             */
+            due_date?: string | null;
+            /** @description Default `medium`. */
+            priority?: components["schemas"]["Priority"];
+            /** @description At most 20 tags, each trimmed then 1 to 50 characters; default `[]`. */
+            tags?: string[];
+            /** @description Trimmed, then 1 to 200 characters. */
+            title: string;
+        };
+        /**
+         * @description Any subset of a task's fields. Only `description` and `due_date` may be `null`.
+         * @example {
+         *       "title": "Buy oat milk",
+         *       "due_date": null
+         *     }
+         */
+        TaskPatchInput: {
+            completed?: boolean;
+            /** @description At most 1000 characters. */
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description An RFC 3339 date-time.
+             */
+            due_date?: string | null;
+            priority?: components["schemas"]["Priority"];
+            /** @description At most 20 tags, each trimmed then 1 to 50 characters. */
+            tags?: string[];
+            /** @description Trimmed, then 1 to 200 characters. */
+            title?: string;
+        };
+        /**
+         * @description A task.
+         * @example {
+         *       "id": 1,
+         *       "user_id": "xMbf3brruZJ0wSl1zVwZIbH27yk1V866",
+         *       "title": "Buy milk",
+         *       "description": "Two litres",
+         *       "completed": false,
+         *       "priority": "medium",
+         *       "tags": [
+         *         "home"
+         *       ],
+         *       "due_date": "2026-12-01T17:00:00.000Z",
+         *       "created_at": "2026-11-24T21:44:44.205Z",
+         *       "updated_at": "2026-11-24T21:44:44.205Z"
+         *     }
+         */
+        TaskResponse: {
             completed: boolean;
             /** Format: date-time */
             created_at: string;
@@ -93,16 +1007,48 @@ export interface components {
             title: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description The owner's user id. */
             user_id: string;
         };
-        UpdateTask: {
-            completed?: boolean;
-            description?: string | null;
-            /** Format: date-time */
-            due_date?: string | null;
-            priority?: components["schemas"]["Priority"];
-            tags?: string[];
-            title?: string;
+        /** @description `/token` response. */
+        TokenResponse: {
+            /**
+             * @description A JWT for the signed-in user (EdDSA with a `/jwks` key, or HS256 when `JWT_ALG=HS256`).
+             * @example eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJpYXQiOjE3OTU1NTY2ODR9.c2ln
+             */
+            token: string;
+        };
+        /** @description `POST /unlink-account` body. */
+        UnlinkAccountRequest: {
+            /** @description The account row's `id`. */
+            accountId: string;
+        };
+        /** @description `POST /update-user` body: any object; only `name` and `image` are used. */
+        UpdateUserRequest: {
+            /** @description `null` removes the image. */
+            image?: string | null;
+            name?: string | null;
+        };
+        /** @description A user, in Better Auth's key order. */
+        UserResponse: {
+            /**
+             * Format: date-time
+             * @example 2026-11-24T21:44:44.205Z
+             */
+            createdAt: string;
+            /** @example alice@example.com */
+            email: string;
+            emailVerified: boolean;
+            /** @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866 */
+            id: string;
+            image?: string | null;
+            /** @example Alice */
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T21:44:44.205Z
+             */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -113,16 +1059,1728 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_user_tasks: {
+        parameters: {
+            query?: {
+                /** @description Page size; default 100. */
+                limit?: number;
+                /** @description Matches to skip; default 0. */
+                offset?: number;
+                /** @description Sort direction; default `desc`. */
+                order?: "asc" | "desc";
+                /** @description Filter by priority. */
+                priority?: "low" | "medium" | "high";
+                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` match themselves. */
+                q?: string;
+                /**
+                 * @description Sort key; ties are broken by `id`. `priority` orders high > medium > low; tasks without a
+                 *     due date sort last. Default `created_at`.
+                 */
+                sort?: "created_at" | "updated_at" | "title" | "priority" | "due_date";
+                /** @description Filter by completion; default `all`. */
+                status?: "all" | "pending" | "completed";
+                /** @description Only tasks carrying this tag. */
+                tag?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of tasks */
+            200: {
+                headers: {
+                    /** @description Matches before limit and offset */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"][];
+                };
+            };
+            /** @description A bad query parameter (`INVALID_QUERY`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "limit must be an integer from 1 to 500",
+                     *       "code": "INVALID_QUERY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_user_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The new task's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Malformed JSON in request body",
+                     *       "code": "INVALID_JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_ERROR`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "title: is required",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "errors": [
+                     *         {
+                     *           "field": "title",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_user_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
+                id: number;
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Task not found",
+                     *       "code": "TASK_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replace_user_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
+                id: number;
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskInput"];
+            };
+        };
+        responses: {
+            /** @description The replaced task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_ERROR`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_user_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
+                id: number;
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; empty body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_user_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
+                id: number;
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskPatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_ERROR`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "title: must not be null",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "errors": [
+                     *         {
+                     *           "field": "title",
+                     *           "message": "must not be null"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete_user_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
+                id: number;
+                /**
+                 * @description Must equal the authenticated user's id (case-sensitive), else 403 `FORBIDDEN`.
+                 * @example xMbf3brruZJ0wSl1zVwZIbH27yk1V866
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: without it (or with `null` or `{}`) the task is toggled */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompleteInput"] | null;
+            };
+        };
+        responses: {
+            /** @description The task after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the authenticated user's (`FORBIDDEN`); for writes, also a session cookie without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "You may only access your own tasks",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `completed` is not a boolean (`VALIDATION_ERROR`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Link sent (or nothing to do) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Disabled, same address, e-mail off, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePasswordResponse"];
+                };
+            };
+            /** @description Validation, length, no credential account, or wrong current password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted, or confirmation mailed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteUserResponse"];
+                };
+            };
+            /** @description Wrong password, no credential account, or stale session */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Deleting users is disabled (empty body), or invalid token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_user_callback: {
+        parameters: {
+            query: {
+                /** @description Where to redirect afterwards */
+                callbackURL?: string;
+                /** @description The token from the e-mail */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteUserResponse"];
+                };
+            };
+            /** @description Deleted; redirect to callbackURL */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Disabled, no session, or invalid token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    error_page: {
+        parameters: {
+            query?: {
+                /** @description Error code */
+                error?: string;
+                /** @description Description */
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    get_session: {
+        parameters: {
+            query?: {
+                /** @description Bypass the cookie cache (always bypassed here) */
+                disableCookieCache?: boolean;
+                /** @description Do not extend the session */
+                disableRefresh?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session, or `null` */
+            200: {
+                headers: {
+                    /** @description A fresh JWT (jwt plugin) */
+                    "set-auth-jwt"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionWithUser"] | null;
+                };
+            };
+            /** @description The session vanished during refresh */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deferSessionRefresh is not enabled */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwksResponse"];
+                };
+            };
+        };
+    };
+    list_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountResponse"][];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unexpired sessions, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"][];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session is not fresh */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ok: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OkResponse"];
+                };
+            };
+        };
+    };
+    request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestPasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Link sent if the address is known */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPasswordResetResponse"];
+                };
+            };
+            /** @description Validation failed, or e-mail is off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted redirectTo */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: {
+                /** @description The reset token, if not in the body */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Password changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Invalid token, password length, unknown user, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password_callback: {
+        parameters: {
+            query: {
+                /** @description The page that asks for the new password */
+                callbackURL: string;
+            };
+            header?: never;
+            path: {
+                /** @description The reset token from the e-mail */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to callbackURL with `token` or `error` */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description callbackURL missing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_other_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_verification_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendVerificationEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent (or nothing to do, when signed out) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description E-mail off, address mismatch, already verified, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sign_in_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    /** @description Signed session token (bearer plugin) */
+                    "set-auth-token"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInResponse"];
+                };
+            };
+            /** @description Validation failed, invalid email, or password too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid email or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Origin or CSRF check failed, or email not verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignOutResponse"];
+                };
+            };
+            /** @description Cookie sent without a trusted Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sign_up_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignUpRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed up and signed in */
+            200: {
+                headers: {
+                    /** @description Signed session token (bearer plugin) */
+                    "set-auth-token"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpResponse"];
+                };
+            };
+            /** @description Validation failed, or password too short or long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Origin or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Email already registered */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A fresh JWT */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlink_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlinkAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Unlinked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Last account, unknown account, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session is not fresh */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description No fields to update, or not an object */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Email given, no fields, or a field of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_email: {
+        parameters: {
+            query: {
+                /** @description Where to redirect afterwards */
+                callbackURL?: string;
+                /** @description The JWT from the e-mail */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified; `user` is set for e-mail changes, else null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Redirect to callbackURL (with `?error=` on failure) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid or expired token, unknown or wrong user */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_tasks: {
         parameters: {
             query?: {
+                /** @description Page size; default 100. */
                 limit?: number;
+                /** @description Matches to skip; default 0. */
                 offset?: number;
+                /** @description Sort direction; default `desc`. */
                 order?: "asc" | "desc";
+                /** @description Filter by priority. */
                 priority?: "low" | "medium" | "high";
+                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` match themselves. */
                 q?: string;
+                /**
+                 * @description Sort key; ties are broken by `id`. `priority` orders high > medium > low; tasks without a
+                 *     due date sort last. Default `created_at`.
+                 */
                 sort?: "created_at" | "updated_at" | "title" | "priority" | "due_date";
+                /** @description Filter by completion; default `all`. */
                 status?: "all" | "pending" | "completed";
+                /** @description Only tasks carrying this tag. */
                 tag?: string;
             };
             header?: never;
@@ -131,22 +2789,46 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description One page of tasks */
             200: {
                 headers: {
+                    /** @description Matches before limit and offset */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"][];
+                    "application/json": components["schemas"]["TaskResponse"][];
                 };
             };
-            /** @description unauth */
-            401: {
+            /** @description A bad query parameter (`INVALID_QUERY`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "limit must be an integer from 1 to 500",
+                     *       "code": "INVALID_QUERY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -161,25 +2843,104 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateTask"];
+                "application/json": components["schemas"]["TaskInput"];
             };
         };
         responses: {
-            /** @description created */
+            /** @description Created */
             201: {
+                headers: {
+                    /** @description The new task's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    /**
+                     * @example {
+                     *       "message": "Malformed JSON in request body",
+                     *       "code": "INVALID_JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description invalid */
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A session cookie was sent without a trusted Origin (`INVALID_ORIGIN`, `MISSING_OR_NULL_ORIGIN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Invalid origin",
+                     *       "code": "INVALID_ORIGIN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_ERROR`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "title: is required",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "errors": [
+                     *         {
+                     *           "field": "title",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -190,27 +2951,54 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description The task */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskResponse"];
                 };
             };
-            /** @description nf */
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Task not found",
+                     *       "code": "TASK_NOT_FOUND"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -221,27 +3009,99 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateTask"];
+                "application/json": components["schemas"]["TaskInput"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description The replaced task */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskResponse"];
                 };
             };
-            /** @description nf */
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A session cookie was sent without a trusted Origin (`INVALID_ORIGIN`, `MISSING_OR_NULL_ORIGIN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Invalid origin",
+                     *       "code": "INVALID_ORIGIN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_ERROR`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -256,20 +3116,56 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description deleted */
+            /** @description Deleted; empty body */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description nf */
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A session cookie was sent without a trusted Origin (`INVALID_ORIGIN`, `MISSING_OR_NULL_ORIGIN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Invalid origin",
+                     *       "code": "INVALID_ORIGIN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -285,27 +3181,201 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateTask"];
+                "application/json": components["schemas"]["TaskPatchInput"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description The updated task */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskResponse"];
                 };
             };
-            /** @description nf */
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A session cookie was sent without a trusted Origin (`INVALID_ORIGIN`, `MISSING_OR_NULL_ORIGIN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Invalid origin",
+                     *       "code": "INVALID_ORIGIN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields (`VALIDATION_ERROR`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "title: must not be null",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "errors": [
+                     *         {
+                     *           "field": "title",
+                     *           "message": "must not be null"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: without it (or with `null` or `{}`) the task is toggled */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompleteInput"] | null;
+            };
+        };
+        responses: {
+            /** @description The task after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Malformed JSON (`INVALID_JSON`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Unauthorized",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A session cookie was sent without a trusted Origin (`INVALID_ORIGIN`, `MISSING_OR_NULL_ORIGIN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Invalid origin",
+                     *       "code": "INVALID_ORIGIN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task of this user (`TASK_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `completed` is not a boolean (`VALIDATION_ERROR`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -315,33 +3385,51 @@ export interface operations {
             };
         };
     };
-    toggle_task: {
+    health: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Alive */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description nf */
-            404: {
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };

@@ -39,7 +39,9 @@ const unauthorized = () => json(401, { code: "UNAUTHORIZED", message: "Unauthori
 describe("api client", () => {
   it("attaches the session token from getSession() as a bearer token", async () => {
     const { client, requests, auth } = setup(signedIn("tok-123"), () => json(200, [task], { "x-total-count": "1" }));
-    const { data, response } = await client.GET("/api/tasks", { params: { query: { status: "pending", sort: "title" } } });
+    const { data, response } = await client.GET("/api/tasks", {
+      params: { query: { status: "pending", sort: "title" } },
+    });
     expect(auth.getSession).toHaveBeenCalled();
     expect(requests).toHaveLength(1);
     expect(requests[0].headers.get("authorization")).toBe("Bearer tok-123");
@@ -50,7 +52,10 @@ describe("api client", () => {
 
   it("asks for the token on every call, so a new sign-in is picked up", async () => {
     let token = "first";
-    const { client, requests } = setup(async () => signedIn(token)(), () => json(201, task));
+    const { client, requests } = setup(
+      async () => signedIn(token)(),
+      () => json(201, task),
+    );
     await client.POST("/api/tasks", { body: { title: "a" } });
     token = "second";
     await client.POST("/api/tasks", { body: { title: "b" } });
@@ -73,14 +78,19 @@ describe("api client", () => {
   });
 
   it("does not treat other errors as a sign-out", async () => {
-    const { client, onUnauthorized } = setup(signedIn("tok"), () => json(404, { code: "TASK_NOT_FOUND", message: "Task not found" }));
+    const { client, onUnauthorized } = setup(signedIn("tok"), () =>
+      json(404, { code: "TASK_NOT_FOUND", message: "Task not found" }),
+    );
     const { error } = await client.DELETE("/api/tasks/{id}", { params: { path: { id: 9 } } });
     expect(error).toMatchObject({ code: "TASK_NOT_FOUND" });
     expect(onUnauthorized).not.toHaveBeenCalled();
   });
 
   it("still sends the request, unauthenticated, when getSession() fails", async () => {
-    const { client, requests, onUnauthorized } = setup(() => Promise.reject(new TypeError("Failed to fetch")), unauthorized);
+    const { client, requests, onUnauthorized } = setup(
+      () => Promise.reject(new TypeError("Failed to fetch")),
+      unauthorized,
+    );
     const { response } = await client.GET("/api/tasks");
     expect(response.status).toBe(401);
     expect(requests[0].headers.has("authorization")).toBe(false);

@@ -48,19 +48,29 @@ describe("error mapping", () => {
   });
 
   it("maps a wrong password to a friendly sentence", () => {
-    const shown = errorMessage({ code: "INVALID_EMAIL_OR_PASSWORD", message: "Invalid email or password", status: 401 });
+    const shown = errorMessage({
+      code: "INVALID_EMAIL_OR_PASSWORD",
+      message: "Invalid email or password",
+      status: 401,
+    });
     expect(shown).toBe(ERROR_MESSAGES.INVALID_EMAIL_OR_PASSWORD);
   });
 
   it("falls back on the status for unknown or missing codes", () => {
-    expect(errorMessage({ status: 429, message: "Too many requests. Please try again later." })).toBe(ERROR_MESSAGES.RATE_LIMITED);
+    expect(errorMessage({ status: 429, message: "Too many requests. Please try again later." })).toBe(
+      ERROR_MESSAGES.RATE_LIMITED,
+    );
     expect(errorMessage({ code: "SOMETHING_NEW", status: 503 })).toBe(ERROR_MESSAGES.INTERNAL_SERVER_ERROR);
     expect(errorMessage(new TypeError("Failed to fetch"))).toMatch(/reach the server/);
     expect(errorMessage(undefined)).toMatch(/went wrong/);
   });
 
   it("extracts field errors from a 422 body", () => {
-    const body = { code: "VALIDATION_ERROR", message: "title: must not be empty", errors: [{ field: "title", message: "must not be empty" }] };
+    const body = {
+      code: "VALIDATION_ERROR",
+      message: "title: must not be empty",
+      errors: [{ field: "title", message: "must not be empty" }],
+    };
     expect(fieldErrors(body)).toEqual({ title: "must not be empty" });
     expect(fieldErrors({ code: "UNAUTHORIZED" })).toEqual({});
   });

@@ -2,8 +2,23 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { auth } from "@/lib/auth";
 
 const session = {
-  session: { id: "s1", token: "tok", userId: "u1", expiresAt: "2026-12-01T21:44:44.379Z", createdAt: "2026-11-24T21:44:44.379Z", updatedAt: "2026-11-24T21:44:44.379Z" },
-  user: { id: "u1", name: "Alice", email: "a@example.com", emailVerified: false, image: null, createdAt: "2026-11-24T21:44:44.377Z", updatedAt: "2026-11-24T21:44:44.377Z" },
+  session: {
+    id: "s1",
+    token: "tok",
+    userId: "u1",
+    expiresAt: "2026-12-01T21:44:44.379Z",
+    createdAt: "2026-11-24T21:44:44.379Z",
+    updatedAt: "2026-11-24T21:44:44.379Z",
+  },
+  user: {
+    id: "u1",
+    name: "Alice",
+    email: "a@example.com",
+    emailVerified: false,
+    image: null,
+    createdAt: "2026-11-24T21:44:44.377Z",
+    updatedAt: "2026-11-24T21:44:44.377Z",
+  },
 };
 
 function mockFetch(status: number, body: unknown) {
@@ -40,7 +55,9 @@ describe("auth.api.getSession (server side)", () => {
 
   it("forwards the split-origin bearer cookie as an Authorization header", async () => {
     const calls = mockFetch(200, session);
-    await auth.api.getSession({ headers: new Headers({ cookie: `ba_bearer_token=${encodeURIComponent("tok.a/b+c=")}` }) });
+    await auth.api.getSession({
+      headers: new Headers({ cookie: `ba_bearer_token=${encodeURIComponent("tok.a/b+c=")}` }),
+    });
     expect(calls[0].headers.get("authorization")).toBe("Bearer tok.a/b+c=");
     expect(calls[0].headers.has("cookie")).toBe(false);
   });

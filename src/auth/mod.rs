@@ -8,6 +8,7 @@ pub mod email;
 pub mod email_token;
 pub mod ip;
 pub mod jwks;
+pub mod jwt;
 pub mod jwt_sign;
 pub mod jwt_verify;
 pub mod origin;

@@ -1,10 +1,10 @@
-//! Diesel models of Better Auth's tables, each beside its `New*` insert struct.
+//! Diesel models of Better Auth's tables and of `task`, each beside its `New*` insert struct.
 //! Wire shapes live with the routes and are converted with `From`.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{account, jwks, session, user, verification};
+use super::schema::{account, jwks, session, task, user, verification};
 
 /// A row of `"user"`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -153,4 +153,48 @@ pub struct NewJwk<'a> {
     pub expires_at: Option<DateTime<Utc>>,
     pub alg: Option<&'a str>,
     pub crv: Option<&'a str>,
+}
+
+/// A row of `task`. `tags` is `text[]`, whose elements PostgreSQL allows to be NULL.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = task, check_for_backend(diesel::pg::Pg))]
+pub struct Task {
+    pub id: i64,
+    pub user_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: String,
+    pub tags: Vec<Option<String>>,
+    pub due_date: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new `task` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = task)]
+pub struct NewTask<'a> {
+    pub user_id: &'a str,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub completed: bool,
+    pub priority: &'a str,
+    pub tags: &'a [Option<String>],
+    pub due_date: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes to a `task` row: `None` leaves a column alone, `Some(None)` sets a nullable one to NULL.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = task)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub completed: Option<bool>,
+    pub priority: Option<String>,
+    pub tags: Option<Vec<Option<String>>>,
+    pub due_date: Option<Option<DateTime<Utc>>>,
+    pub updated_at: Option<DateTime<Utc>>,
 }

@@ -31,7 +31,13 @@ const SORTS: { value: Sort; label: string }[] = [
 
 /** The task list with its add form, filters, search and sort. */
 export function TaskBoard() {
-  const [filters, setFilters] = useState<Filters>({ status: "all", priority: "", q: "", sort: "created_at", order: "desc" });
+  const [filters, setFilters] = useState<Filters>({
+    status: "all",
+    priority: "",
+    q: "",
+    sort: "created_at",
+    order: "desc",
+  });
   const [query, setQuery] = useState(filters); // `filters`, with typing in the search box debounced
   const [page, setPage] = useState(0);
   const [reloads, setReloads] = useState(0);
@@ -52,7 +58,15 @@ export function TaskBoard() {
     api
       .GET("/api/tasks", {
         params: {
-          query: { status, sort, order, limit: PAGE_SIZE, offset: page * PAGE_SIZE, ...(priority ? { priority } : {}), ...(q.trim() ? { q: q.trim() } : {}) },
+          query: {
+            status,
+            sort,
+            order,
+            limit: PAGE_SIZE,
+            offset: page * PAGE_SIZE,
+            ...(priority ? { priority } : {}),
+            ...(q.trim() ? { q: q.trim() } : {}),
+          },
         },
       })
       .then((result) => {
@@ -117,11 +131,21 @@ export function TaskBoard() {
         <div className="toolbar" role="search" aria-label="Filter tasks">
           <div className="field grow">
             <label htmlFor="filter-q">Search</label>
-            <input id="filter-q" type="search" value={filters.q} onChange={(e) => update({ q: e.target.value })} placeholder="Title or description" />
+            <input
+              id="filter-q"
+              type="search"
+              value={filters.q}
+              onChange={(e) => update({ q: e.target.value })}
+              placeholder="Title or description"
+            />
           </div>
           <div className="field">
             <label htmlFor="filter-status">Status</label>
-            <select id="filter-status" value={filters.status} onChange={(e) => update({ status: e.target.value as Status })}>
+            <select
+              id="filter-status"
+              value={filters.status}
+              onChange={(e) => update({ status: e.target.value as Status })}
+            >
               <option value="all">All</option>
               <option value="pending">Pending</option>
               <option value="completed">Completed</option>
@@ -129,10 +153,16 @@ export function TaskBoard() {
           </div>
           <div className="field">
             <label htmlFor="filter-priority">Priority</label>
-            <select id="filter-priority" value={filters.priority} onChange={(e) => update({ priority: e.target.value as Priority | "" })}>
+            <select
+              id="filter-priority"
+              value={filters.priority}
+              onChange={(e) => update({ priority: e.target.value as Priority | "" })}
+            >
               <option value="">Any</option>
               {PRIORITIES.map((p) => (
-                <option key={p} value={p}>{p[0].toUpperCase() + p.slice(1)}</option>
+                <option key={p} value={p}>
+                  {p[0].toUpperCase() + p.slice(1)}
+                </option>
               ))}
             </select>
           </div>
@@ -140,23 +170,35 @@ export function TaskBoard() {
             <label htmlFor="filter-sort">Sort by</label>
             <select id="filter-sort" value={filters.sort} onChange={(e) => update({ sort: e.target.value as Sort })}>
               {SORTS.map((s) => (
-                <option key={s.value} value={s.value}>{s.label}</option>
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
               ))}
             </select>
           </div>
           <div className="field">
             <label htmlFor="filter-order">Order</label>
-            <select id="filter-order" value={filters.order} onChange={(e) => update({ order: e.target.value as Order })}>
+            <select
+              id="filter-order"
+              value={filters.order}
+              onChange={(e) => update({ order: e.target.value as Order })}
+            >
               <option value="desc">Descending</option>
               <option value="asc">Ascending</option>
             </select>
           </div>
         </div>
 
-        {error && <p className="alert" role="alert">{error}</p>}
+        {error && (
+          <p className="alert" role="alert">
+            {error}
+          </p>
+        )}
 
         {!loading && !error && tasks.length === 0 ? (
-          <p className="empty">{filtered ? "No tasks match these filters." : "No tasks yet. Add your first one above."}</p>
+          <p className="empty">
+            {filtered ? "No tasks match these filters." : "No tasks yet. Add your first one above."}
+          </p>
         ) : (
           <ul className="tasks" aria-label="Task list" aria-busy={loading}>
             {tasks.map((task) => (
@@ -167,9 +209,15 @@ export function TaskBoard() {
 
         {pages > 1 && (
           <nav className="pager" aria-label="Pages">
-            <button type="button" className="ghost" onClick={() => setPage((p) => p - 1)} disabled={page === 0}>Previous</button>
-            <span className="muted">Page {page + 1} of {pages}</span>
-            <button type="button" className="ghost" onClick={() => setPage((p) => p + 1)} disabled={page + 1 >= pages}>Next</button>
+            <button type="button" className="ghost" onClick={() => setPage((p) => p - 1)} disabled={page === 0}>
+              Previous
+            </button>
+            <span className="muted">
+              Page {page + 1} of {pages}
+            </span>
+            <button type="button" className="ghost" onClick={() => setPage((p) => p + 1)} disabled={page + 1 >= pages}>
+              Next
+            </button>
           </nav>
         )}
       </section>

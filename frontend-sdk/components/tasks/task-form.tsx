@@ -17,9 +17,23 @@ interface TaskFormProps {
   className?: string;
 }
 
-const FIELD_OF: Record<string, keyof TaskDraft> = { title: "title", description: "description", priority: "priority", due_date: "dueDate", tags: "tags" };
+const FIELD_OF: Record<string, keyof TaskDraft> = {
+  title: "title",
+  description: "description",
+  priority: "priority",
+  due_date: "dueDate",
+  tags: "tags",
+};
 
-export function TaskForm({ initial = EMPTY_DRAFT, submitLabel, pendingLabel, onSubmit, onCancel, resetOnSuccess, className }: TaskFormProps) {
+export function TaskForm({
+  initial = EMPTY_DRAFT,
+  submitLabel,
+  pendingLabel,
+  onSubmit,
+  onCancel,
+  resetOnSuccess,
+  className,
+}: TaskFormProps) {
   const id = useId();
   const [draft, setDraft] = useState<TaskDraft>(initial);
   const [pending, setPending] = useState(false);
@@ -65,39 +79,78 @@ export function TaskForm({ initial = EMPTY_DRAFT, submitLabel, pendingLabel, onS
     <form className={`task-form ${className ?? ""}`} onSubmit={submit} noValidate>
       <div className="field grow">
         <label htmlFor={`${id}-title`}>Title</label>
-        <input id={`${id}-title`} value={draft.title} onChange={set("title")} maxLength={200} required
-          aria-invalid={!!fields.title} aria-describedby={described("title")} />
+        <input
+          id={`${id}-title`}
+          value={draft.title}
+          onChange={set("title")}
+          maxLength={200}
+          required
+          aria-invalid={!!fields.title}
+          aria-describedby={described("title")}
+        />
         {fieldError("title")}
       </div>
       <div className="field grow">
-        <label htmlFor={`${id}-description`}>Description <span className="muted">(optional)</span></label>
-        <textarea id={`${id}-description`} value={draft.description} onChange={set("description")} rows={2}
-          aria-invalid={!!fields.description} aria-describedby={described("description")} />
+        <label htmlFor={`${id}-description`}>
+          Description <span className="muted">(optional)</span>
+        </label>
+        <textarea
+          id={`${id}-description`}
+          value={draft.description}
+          onChange={set("description")}
+          rows={2}
+          aria-invalid={!!fields.description}
+          aria-describedby={described("description")}
+        />
         {fieldError("description")}
       </div>
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-priority`}>Priority</label>
-          <select id={`${id}-priority`} value={draft.priority} onChange={(e) => setDraft((d) => ({ ...d, priority: e.target.value as Priority }))}>
+          <select
+            id={`${id}-priority`}
+            value={draft.priority}
+            onChange={(e) => setDraft((d) => ({ ...d, priority: e.target.value as Priority }))}
+          >
             {PRIORITIES.map((p) => (
-              <option key={p} value={p}>{p[0].toUpperCase() + p.slice(1)}</option>
+              <option key={p} value={p}>
+                {p[0].toUpperCase() + p.slice(1)}
+              </option>
             ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor={`${id}-due`}>Due date</label>
-          <input id={`${id}-due`} type="date" value={draft.dueDate} onChange={set("dueDate")}
-            aria-invalid={!!fields.dueDate} aria-describedby={described("dueDate")} />
+          <input
+            id={`${id}-due`}
+            type="date"
+            value={draft.dueDate}
+            onChange={set("dueDate")}
+            aria-invalid={!!fields.dueDate}
+            aria-describedby={described("dueDate")}
+          />
           {fieldError("dueDate")}
         </div>
         <div className="field grow">
-          <label htmlFor={`${id}-tags`}>Tags <span className="muted">(comma-separated)</span></label>
-          <input id={`${id}-tags`} value={draft.tags} onChange={set("tags")} placeholder="home, errands"
-            aria-invalid={!!fields.tags} aria-describedby={described("tags")} />
+          <label htmlFor={`${id}-tags`}>
+            Tags <span className="muted">(comma-separated)</span>
+          </label>
+          <input
+            id={`${id}-tags`}
+            value={draft.tags}
+            onChange={set("tags")}
+            placeholder="home, errands"
+            aria-invalid={!!fields.tags}
+            aria-describedby={described("tags")}
+          />
           {fieldError("tags")}
         </div>
       </div>
-      {error && <p className="alert" role="alert">{error}</p>}
+      {error && (
+        <p className="alert" role="alert">
+          {error}
+        </p>
+      )}
       <div className="actions">
         <button type="submit" className="primary" disabled={pending} aria-busy={pending}>
           {pending ? pendingLabel : submitLabel}

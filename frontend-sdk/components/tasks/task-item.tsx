@@ -61,18 +61,40 @@ export function TaskItem({ task, onToggle, onSave, onDelete }: TaskItemProps) {
         {task.description && <p className="task-description">{task.description}</p>}
         <p className="meta">
           <span className={`badge priority-${task.priority}`}>{task.priority}</span>
-          {day && <span>Due <time dateTime={day}>{formatDay(day)}</time></span>}
+          {day && (
+            <span>
+              Due <time dateTime={day}>{formatDay(day)}</time>
+            </span>
+          )}
           {task.tags.map((tag) => (
-            <span key={tag} className="tag">#{tag}</span>
+            <span key={tag} className="tag">
+              #{tag}
+            </span>
           ))}
         </p>
-        {error && <p className="alert" role="alert">{error}</p>}
+        {error && (
+          <p className="alert" role="alert">
+            {error}
+          </p>
+        )}
       </div>
       <div className="task-actions">
-        <button type="button" className="ghost" onClick={() => setEditing(true)} disabled={busy !== null} aria-label={`Edit “${task.title}”`}>
+        <button
+          type="button"
+          className="ghost"
+          onClick={() => setEditing(true)}
+          disabled={busy !== null}
+          aria-label={`Edit “${task.title}”`}
+        >
           Edit
         </button>
-        <button type="button" className="ghost danger" onClick={() => run("delete", () => onDelete(task))} disabled={busy !== null} aria-label={`Delete “${task.title}”`}>
+        <button
+          type="button"
+          className="ghost danger"
+          onClick={() => run("delete", () => onDelete(task))}
+          disabled={busy !== null}
+          aria-label={`Delete “${task.title}”`}
+        >
           {busy === "delete" ? "Deleting…" : "Delete"}
         </button>
       </div>

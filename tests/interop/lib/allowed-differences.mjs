@@ -25,6 +25,7 @@ export const ALLOWED_DIFFERENCES = [
       "Ours' CORS layer sends a fixed Access-Control-Expose-Headers list on every response, where Better Auth sends only the " +
       "headers it set (set-auth-token / set-auth-jwt). Harmless as long as ours' list contains every header Better Auth exposes.",
     reconcile: ({ ours, oracle }) => {
+      if (!ours.headers || !oracle.headers) return false; // database steps
       const o = ours.headers["access-control-expose-headers"];
       const n = oracle.headers["access-control-expose-headers"];
       if (o === n) return false;

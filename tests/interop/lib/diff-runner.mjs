@@ -19,6 +19,7 @@ const AUTH = "/api/auth";
  * - `cookie`: `true` (default: send the jar), `false`, or a literal Cookie header (may contain `<BASE>`)
  * - `jar`: name of the cookie jar to use/update (default "main"); `store: false` to not update it
  * - `headers`: extra request headers
+ * - or `sql` (+ `params`): a database step whose rows (normalized) are compared instead of a response
  * Step options: `expect` (status the oracle must return — guards the script itself),
  * `prepare(ctx)` (async, before the request: DB tweaks...), `save(res, ctx)` (keep values in ctx.state),
  * `check(res, ctx)` (behavioural assertions run on BOTH servers).
@@ -85,6 +86,15 @@ async function runScript(ctx, steps) {
     try {
       if (s.prepare) await s.prepare(ctx);
       const spec = typeof s.spec === "function" ? s.spec(ctx) : s.spec;
+      if (spec.sql) {
+        // A database step: its (normalized) rows are compared like a response.
+        result.request = { method: "SQL", path: spec.sql, headers: {}, body: JSON.stringify(spec.params ?? []) };
+        const { rows } = await ctx.sql(spec.sql, spec.params ?? []);
+        result.record = { rows: ctx.normalizer.value(JSON.parse(JSON.stringify(rows))) };
+        if (s.check) await s.check({ rows }, ctx).catch((err) => result.errors.push(`check failed: ${err.message}`));
+        results.push(result);
+        continue;
+      }
       result.request = buildRequest(ctx, spec);
       const started = performance.now();
       const res = await rawRequest(ctx.baseUrl, result.request);
@@ -147,7 +157,8 @@ export function compareStep(title, ours, node) {
 
 /**
  * Declares a describe() block: fresh DB + server for each side, run `steps` on both, one it() per step.
- * `options.skip` skips the block; `options.oursEnv` adds environment to our server.
+ * `options.skip` skips the block; `options.oursEnv` / `options.oracleEnv` add environment to each server
+ * (with OURS=node the stand-in gets `oracleEnv`).
  */
 export function diffScenario(title, steps, options = {}) {
   const names = new Set();
@@ -163,8 +174,8 @@ export function diffScenario(title, steps, options = {}) {
       const [dbOurs, dbNode] = await Promise.all([createDatabase("diff_ours"), createDatabase("diff_node")]);
       sides.dbs = [dbOurs, dbNode];
       const [sOurs, sNode] = await Promise.all([
-        startOurs({ databaseUrl: dbOurs.url, label: `diff-ours-${OURS_KIND}`, env: options.oursEnv }),
-        startOracle({ databaseUrl: dbNode.url, label: "diff-oracle" }),
+        startOurs({ databaseUrl: dbOurs.url, label: `diff-ours-${OURS_KIND}`, env: OURS_KIND === "node" ? options.oracleEnv : options.oursEnv }),
+        startOracle({ databaseUrl: dbNode.url, label: "diff-oracle", env: options.oracleEnv }),
       ]);
       sides.servers = [sOurs, sNode];
       [ours, node] = await Promise.all([

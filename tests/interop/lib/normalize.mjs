@@ -201,6 +201,12 @@ export class Normalizer {
     record.body = body;
     for (const h of COMPARED_HEADERS) {
       if (res.headers[h] === undefined) continue;
+      if (h === "x-retry-after") {
+        // Seconds until the window ends: depends on timing, so only its range is compared.
+        const n = Number(res.headers[h]);
+        record.headers[h] = Number.isInteger(n) && n >= 0 && n <= 60 ? "<0..60 s>" : `<BAD:${res.headers[h]}>`;
+        continue;
+      }
       record.headers[h] = h === "content-type" || h === "access-control-expose-headers" ? res.headers[h] : this.string(res.headers[h]);
     }
     record.cookies = res.setCookie.map((c) => this.cookie(c)).sort();

@@ -23,7 +23,8 @@ function outbox(kind, { user, url, token, newEmail }) {
 /**
  * The reference configuration of the contract (better-auth-contract.md §1):
  * email+password, verification mail, deleteUser, changeEmail, jwt() and bearer().
- * ORACLE_RATELIMIT_TABLE=1 adds `rateLimit: { storage: "database" }` (schema only: contract §2).
+ * ORACLE_RATELIMIT_TABLE=1 adds `rateLimit: { storage: "database" }` (schema only: contract §2);
+ * ORACLE_RATE_LIMIT=memory|database enables rate limiting with that storage (§7.2).
  */
 export function oracleOptions(env = process.env) {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is required");
@@ -46,7 +47,9 @@ export function oracleOptions(env = process.env) {
       changeEmail: { enabled: true },
     },
     plugins: [jwt(), bearer()],
-    // Only changes the schema (adds the "rateLimit" table); rate limiting itself stays off outside production.
+    // ORACLE_RATELIMIT_TABLE=1 only changes the schema (adds "rateLimit"); rate limiting itself stays off outside
+    // production unless ORACLE_RATE_LIMIT=memory|database turns it on explicitly (contract §7.2).
     ...(env.ORACLE_RATELIMIT_TABLE === "1" ? { rateLimit: { storage: "database" } } : {}),
+    ...(env.ORACLE_RATE_LIMIT ? { rateLimit: { enabled: true, storage: env.ORACLE_RATE_LIMIT } } : {}),
   };
 }

@@ -411,23 +411,29 @@ const resetTokenOf = async (ctx, userId) => {
   return rows[0]?.identifier.slice("reset-password:".length);
 };
 
-const extended = [
+const setupCarol = (...extraJars) => [
   step("setup: sign-up carol", post("/sign-up/email", CAROL), {
     expect: 200,
     save: (res, ctx) => {
       ctx.state.carolId = res.json?.user?.id;
     },
   }),
-  step("setup: carol second session", signIn("second", CAROL), { expect: 200 }),
-  step("setup: carol third session", signIn("third", CAROL), { expect: 200 }),
+  ...extraJars.map((jar) => step(`setup: carol ${jar} session`, signIn(jar, CAROL), { expect: 200 })),
+];
+const setupDave = () =>
   step("setup: sign-up dave", post("/sign-up/email", DAVE, { jar: "dave" }), {
     expect: 200,
     save: (res, ctx) => {
       ctx.state.daveId = res.json?.user?.id;
       ctx.state.daveToken = res.json?.token;
     },
-  }),
+  });
 
+// Independent scenarios (each on fresh databases), so that one missing endpoint does not shift later steps.
+const extended = {
+  "sessions: list, revoke (§3.6)": [
+    ...setupCarol("second", "third"),
+    setupDave(),
   // §3.6 sessions
   step("list-sessions: unauthenticated → 401", { path: "/list-sessions", ...ISO }, { expect: 401 }),
   step("list-sessions: ok", { path: "/list-sessions" }, {
@@ -446,6 +452,50 @@ const extended = [
   }),
   step("POST list-sessions → 404", post("/list-sessions", {}), { expect: 404 }),
 
+  // §3.6 revoke
+  step("setup: carol second session again", signIn("second", CAROL, CAROL.password), { expect: 200 }),
+  step("setup: carol third session again", signIn("third", CAROL, CAROL.password), { expect: 200 }),
+  step("revoke-session: missing token → 400", post("/revoke-session", {}), { expect: 400 }),
+  step("revoke-session: unauthenticated, missing token → 400", post("/revoke-session", {}, ISO), { expect: 400 }),
+  step("revoke-session: unauthenticated → 401", post("/revoke-session", { token: "x" }, ISO), { expect: 401 }),
+  step("revoke-session: unknown token → status true", post("/revoke-session", { token: "Q".repeat(32) }), { expect: 200 }),
+  step("revoke-session: another user's token is not revoked", (ctx) => post("/revoke-session", { token: ctx.state.daveToken }), {
+    expect: 200,
+    check: async (res, ctx) => {
+      assert.equal(await sessionRowCount(ctx, ctx.state.daveToken), 1, "dave's session must survive carol's revoke-session");
+    },
+  }),
+  step("revoke-session: second session", (ctx) => post("/revoke-session", { token: jarToken(ctx, "second") }), {
+    expect: 200,
+    check: async (res, ctx) => {
+      assert.equal(await sessionRowCount(ctx, jarToken(ctx, "second")), 0);
+    },
+  }),
+  step("get-session: revoked second session", { path: "/get-session", jar: "second" }, { expect: 200 }),
+  step("revoke-other-sessions: unauthenticated → 401", post("/revoke-other-sessions", {}, ISO), { expect: 401 }),
+  step("revoke-other-sessions: ok", post("/revoke-other-sessions", {}), { expect: 200 }),
+  step("get-session: third after revoke-other-sessions", { path: "/get-session", jar: "third" }, { expect: 200 }),
+  step("get-session: main survives revoke-other-sessions", { path: "/get-session" }, { expect: 200 }),
+  step("get-session: dave unaffected", { path: "/get-session", jar: "dave" }, { expect: 200 }),
+  step("revoke-session: own current token", (ctx) => post("/revoke-session", { token: jarToken(ctx) }), { expect: 200 }),
+  step("get-session: after revoking own token", { path: "/get-session" }, { expect: 200 }),
+  step("setup: carol signs in again", signIn("main", CAROL, CAROL.password), { expect: 200 }),
+  step("setup: carol second session for revoke-sessions", signIn("second", CAROL, CAROL.password), { expect: 200 }),
+  step("revoke-sessions: unauthenticated → 401", post("/revoke-sessions", {}, ISO), { expect: 401 }),
+  step("revoke-sessions: ok", post("/revoke-sessions", {}), {
+    expect: 200,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT count(*)::int AS n FROM "session" WHERE "userId" = $1', [ctx.state.carolId]);
+      assert.equal(rows[0].n, 0, "all carol sessions deleted");
+      assert.equal(await sessionRowCount(ctx, ctx.state.daveToken), 1, "dave's session survives");
+    },
+  }),
+  step("get-session: after revoke-sessions", { path: "/get-session", jar: "second" }, { expect: 200 }),
+  step("setup: carol signs in after revoke-sessions", signIn("main", CAROL, CAROL.password), { expect: 200 }),
+
+  ],
+  "update-user, verify-password (§3.7)": [
+    ...setupCarol(),
   // §3.7 update-user
   step("update-user: unauthenticated → 401", post("/update-user", { name: "X" }, ISO), { expect: 401 }),
   step("update-user: name", post("/update-user", { name: "Carol Updated" }), {
@@ -479,6 +529,9 @@ const extended = [
   step("verify-password: missing → 400", post("/verify-password", {}), { expect: 400 }),
   step("verify-password: unauthenticated → 401", post("/verify-password", { password: CAROL.password }, ISO), { expect: 401 }),
 
+  ],
+  "change-password (§3.8)": [
+    ...setupCarol("second", "third"),
   // §3.8 change-password
   step("change-password: unauthenticated → 401", post("/change-password", { currentPassword: CAROL.password, newPassword: "new-password-1" }, ISO), { expect: 401 }),
   step("change-password: wrong current → 400 INVALID_PASSWORD", post("/change-password", { currentPassword: "wrong-password", newPassword: "new-password-1" }), { expect: 400 }),
@@ -498,47 +551,9 @@ const extended = [
   step("get-session: new session after revokeOtherSessions", { path: "/get-session" }, { expect: 200 }),
   step("get-session: other session revoked by change-password", { path: "/get-session", jar: "second" }, { expect: 200 }),
 
-  // §3.6 revoke
-  step("setup: carol second session again", signIn("second", CAROL, "carol-password-3"), { expect: 200 }),
-  step("setup: carol third session again", signIn("third", CAROL, "carol-password-3"), { expect: 200 }),
-  step("revoke-session: missing token → 400", post("/revoke-session", {}), { expect: 400 }),
-  step("revoke-session: unauthenticated, missing token → 400", post("/revoke-session", {}, ISO), { expect: 400 }),
-  step("revoke-session: unauthenticated → 401", post("/revoke-session", { token: "x" }, ISO), { expect: 401 }),
-  step("revoke-session: unknown token → status true", post("/revoke-session", { token: "Q".repeat(32) }), { expect: 200 }),
-  step("revoke-session: another user's token is not revoked", (ctx) => post("/revoke-session", { token: ctx.state.daveToken }), {
-    expect: 200,
-    check: async (res, ctx) => {
-      assert.equal(await sessionRowCount(ctx, ctx.state.daveToken), 1, "dave's session must survive carol's revoke-session");
-    },
-  }),
-  step("revoke-session: second session", (ctx) => post("/revoke-session", { token: jarToken(ctx, "second") }), {
-    expect: 200,
-    check: async (res, ctx) => {
-      assert.equal(await sessionRowCount(ctx, jarToken(ctx, "second")), 0);
-    },
-  }),
-  step("get-session: revoked second session", { path: "/get-session", jar: "second" }, { expect: 200 }),
-  step("revoke-other-sessions: unauthenticated → 401", post("/revoke-other-sessions", {}, ISO), { expect: 401 }),
-  step("revoke-other-sessions: ok", post("/revoke-other-sessions", {}), { expect: 200 }),
-  step("get-session: third after revoke-other-sessions", { path: "/get-session", jar: "third" }, { expect: 200 }),
-  step("get-session: main survives revoke-other-sessions", { path: "/get-session" }, { expect: 200 }),
-  step("get-session: dave unaffected", { path: "/get-session", jar: "dave" }, { expect: 200 }),
-  step("revoke-session: own current token", (ctx) => post("/revoke-session", { token: jarToken(ctx) }), { expect: 200 }),
-  step("get-session: after revoking own token", { path: "/get-session" }, { expect: 200 }),
-  step("setup: carol signs in again", signIn("main", CAROL, "carol-password-3"), { expect: 200 }),
-  step("setup: carol second session for revoke-sessions", signIn("second", CAROL, "carol-password-3"), { expect: 200 }),
-  step("revoke-sessions: unauthenticated → 401", post("/revoke-sessions", {}, ISO), { expect: 401 }),
-  step("revoke-sessions: ok", post("/revoke-sessions", {}), {
-    expect: 200,
-    check: async (res, ctx) => {
-      const { rows } = await ctx.sql('SELECT count(*)::int AS n FROM "session" WHERE "userId" = $1', [ctx.state.carolId]);
-      assert.equal(rows[0].n, 0, "all carol sessions deleted");
-      assert.equal(await sessionRowCount(ctx, ctx.state.daveToken), 1, "dave's session survives");
-    },
-  }),
-  step("get-session: after revoke-sessions", { path: "/get-session", jar: "second" }, { expect: 200 }),
-  step("setup: carol signs in after revoke-sessions", signIn("main", CAROL, "carol-password-3"), { expect: 200 }),
-
+  ],
+  "accounts and jwt (§3.13, §8)": [
+    ...setupCarol(),
   // §3.13 accounts
   step("list-accounts: ok", { path: "/list-accounts" }, {
     expect: 200,
@@ -554,7 +569,7 @@ const extended = [
 
   // §8 jwt plugin
   step("token: unauthenticated → 401", { path: "/token", ...ISO }, { expect: 401 }),
-  step("jwks: key already minted by get-session's set-auth-jwt", { path: "/jwks" }, { expect: 200 }),
+  step("jwks: first call mints a key", { path: "/jwks" }, { expect: 200 }),
   step("token: ok", { path: "/token" }, {
     expect: 200,
     check: async (res, ctx) => {
@@ -579,6 +594,10 @@ const extended = [
   }),
   step("POST token → 404", post("/token", {}), { expect: 404 }),
 
+  ],
+  "e-mail verification and change-email (§3.12, §3.9)": [
+    ...setupCarol(),
+    setupDave(),
   // §3.12 e-mail verification
   step("send-verification-email: other email with session → 400 EMAIL_MISMATCH", post("/send-verification-email", { email: DAVE.email }), { expect: 400 }),
   step("send-verification-email: ok with session", post("/send-verification-email", { email: CAROL.email, callbackURL: "/verified" }), { expect: 200 }),
@@ -673,10 +692,13 @@ const extended = [
     },
   }),
   step("get-session: email changed", { path: "/get-session" }, { expect: 200 }),
-  step("sign-in: with new email", post("/sign-in/email", { email: "carol2@example.com", password: "carol-password-3" }, ISO), { expect: 200 }),
+  step("sign-in: with new email", post("/sign-in/email", { email: "carol2@example.com", password: CAROL.password }, ISO), { expect: 200 }),
 
+  ],
+  "password reset (§3.11)": [
+    ...setupCarol(),
   // §3.11 password reset
-  step("request-password-reset: known email", post("/request-password-reset", { email: "carol2@example.com", redirectTo: "/reset" }, ISO), {
+  step("request-password-reset: known email", post("/request-password-reset", { email: CAROL.email, redirectTo: "/reset" }, ISO), {
     expect: 200,
     check: async (res, ctx) => {
       const token = await resetTokenOf(ctx, ctx.state.carolId);
@@ -685,8 +707,8 @@ const extended = [
   }),
   step("request-password-reset: unknown email", post("/request-password-reset", { email: "ghost@example.com", redirectTo: "/reset" }, ISO), { expect: 200 }),
   step("request-password-reset: invalid email → 400", post("/request-password-reset", { email: "nope" }, ISO), { expect: 400 }),
-  step("request-password-reset: untrusted redirectTo → 403", post("/request-password-reset", { email: "carol2@example.com", redirectTo: "https://evil.example/r" }, ISO), { expect: 403 }),
-  step("forget-password (removed alias) → 404", post("/forget-password", { email: "carol2@example.com" }, ISO), { expect: 404 }),
+  step("request-password-reset: untrusted redirectTo → 403", post("/request-password-reset", { email: CAROL.email, redirectTo: "https://evil.example/r" }, ISO), { expect: 403 }),
+  step("forget-password (removed alias) → 404", post("/forget-password", { email: CAROL.email }, ISO), { expect: 404 }),
   step("reset-password link: valid token → 302 with token", (ctx) => ({ path: `/reset-password/${ctx.state.resetToken}`, query: { callbackURL: "/reset" }, ...ISO }), {
     expect: 302,
     prepare: async (ctx) => {
@@ -708,16 +730,20 @@ const extended = [
     },
   }),
   step("reset-password: token reuse → 400", (ctx) => post("/reset-password", { newPassword: "carol-password-5", token: ctx.state.resetToken }, ISO), { expect: 400 }),
-  step("setup: request another reset", post("/request-password-reset", { email: "carol2@example.com" }, ISO), { expect: 200 }),
+  step("setup: request another reset", post("/request-password-reset", { email: CAROL.email }, ISO), { expect: 200 }),
   step("reset-password: token in query string", (ctx) => post("/reset-password", { newPassword: "carol-password-5" }, { ...ISO, query: { token: ctx.state.resetToken2 } }), {
     expect: 200,
     prepare: async (ctx) => {
       ctx.state.resetToken2 = await resetTokenOf(ctx, ctx.state.carolId);
     },
   }),
-  step("sign-in: with reset password", post("/sign-in/email", { email: "carol2@example.com", password: "carol-password-5" }, ISO), { expect: 200 }),
+  step("sign-in: with reset password", post("/sign-in/email", { email: CAROL.email, password: "carol-password-5" }, ISO), { expect: 200 }),
   step("get-session: sessions survive password reset (revokeSessionsOnPasswordReset=false)", { path: "/get-session" }, { expect: 200 }),
 
+  ],
+  "delete-user (§3.10)": [
+    ...setupCarol(),
+    setupDave(),
   // §3.10 delete-user
   step("delete-user: unauthenticated → 401", post("/delete-user", {}, ISO), { expect: 401 }),
   step("delete-user: wrong password → 400", post("/delete-user", { password: "wrong-password" }), { expect: 400 }),
@@ -729,7 +755,7 @@ const extended = [
       await ctx.sql(`UPDATE "session" SET "createdAt" = now() - interval '2 days' WHERE "token" = $1`, [jarToken(ctx)]);
     },
   }),
-  step("delete-user: with password", post("/delete-user", { password: "carol-password-5" }), {
+  step("delete-user: with password", post("/delete-user", { password: CAROL.password }), {
     expect: 200,
     check: async (res, ctx) => {
       const { rows } = await ctx.sql(
@@ -740,9 +766,46 @@ const extended = [
     },
   }),
   step("get-session: after delete-user", { path: "/get-session" }, { expect: 200 }),
-  step("sign-in: deleted user → 401", post("/sign-in/email", { email: "carol2@example.com", password: "carol-password-5" }, ISO), { expect: 401 }),
+  step("sign-in: deleted user → 401", post("/sign-in/email", { email: CAROL.email, password: CAROL.password }, ISO), { expect: 401 }),
   step("delete-user: fresh session, no password", post("/delete-user", {}, { jar: "dave" }), { expect: 200 }),
   step("delete-user/callback: unauthenticated", { path: "/delete-user/callback", query: { token: "nope" }, ...ISO }),
+  ],
+};
+
+for (const [name, steps] of Object.entries(extended)) {
+  diffScenario(`differential extended: ${name}`, steps, { skip: process.env.DIFF_EXTENDED === "0" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limiting (§7.2): enabled explicitly on both sides with database storage, so the rateLimit
+// rows themselves are compared too. (Better Auth enables it by default only in production.)
+// ---------------------------------------------------------------------------------------------
+const fromIp = (ip, extra = {}) => ({ ...ISO, origin: null, ...extra, headers: { "x-forwarded-for": ip, ...(extra.headers ?? {}) } });
+const wrongSignIn = (ip) => post("/sign-in/email", { email: "limited@example.com", password: "wrong-password" }, fromIp(ip));
+const rateLimited = [
+  step("setup: sign-up limited user", post("/sign-up/email", { name: "L", email: "limited@example.com", password: "password123" }, fromIp("203.0.113.50")), { expect: 200 }),
+  step("sign-in 1 of 3 in 10 s", wrongSignIn("198.51.100.9"), { expect: 401 }),
+  step("sign-in 2 of 3 in 10 s", wrongSignIn("198.51.100.9"), { expect: 401 }),
+  step("sign-in 3 of 3 in 10 s", wrongSignIn("198.51.100.9"), { expect: 401 }),
+  step("sign-in 4th → 429 with X-Retry-After", wrongSignIn("198.51.100.9"), { expect: 429 }),
+  step("sign-in 5th, correct password, still 429", post("/sign-in/email", { email: "limited@example.com", password: "password123" }, fromIp("198.51.100.9")), { expect: 429 }),
+  step("sign-in from another IP is not limited", wrongSignIn("198.51.100.10"), { expect: 401 }),
+  step("sign-in from an IPv6 /64 neighbour", wrongSignIn("2001:db8::1"), { expect: 401 }),
+  step("sign-in from the same IPv6 /64", wrongSignIn("2001:db8::2"), { expect: 401 }),
+  step("sign-in from the same IPv6 /64 again", wrongSignIn("2001:db8::3"), { expect: 401 }),
+  step("sign-in from the same IPv6 /64 → 429", wrongSignIn("2001:db8::4"), { expect: 429 }),
+  step("other path from the limited IP is not limited", { path: "/ok", ...fromIp("198.51.100.9") }, { expect: 200 }),
+  step("unknown path from the limited IP", { path: "/nope", ...fromIp("198.51.100.9") }, { expect: 404 }),
+  step("POST on unknown path is counted too", post("/nope", {}, fromIp("198.51.100.9")), { expect: 404 }),
+  ...[1, 2, 3].map((n) => step(`request-password-reset ${n} of 3 in 60 s`, post("/request-password-reset", { email: "limited@example.com" }, fromIp("198.51.100.11")), { expect: 200 })),
+  step("request-password-reset 4th → 429", post("/request-password-reset", { email: "limited@example.com" }, fromIp("198.51.100.11")), { expect: 429 }),
+  step("sign-in without x-forwarded-for", post("/sign-in/email", { email: "limited@example.com", password: "wrong-password" }, { ...ISO, origin: null }), { expect: 401 }),
+  step("get-session without x-forwarded-for", { path: "/get-session", ...ISO }, { expect: 200 }),
+  step("rateLimit rows", { sql: `SELECT "key", "count", "lastRequest" > 0 AS "hasLastRequest", length("id") AS "idLength" FROM "rateLimit" ORDER BY "key"` }),
 ];
 
-diffScenario("differential extended (§3.6–§3.13, §8)", extended, { skip: process.env.DIFF_EXTENDED === "0" });
+diffScenario("differential rate limiting (§7.2)", rateLimited, {
+  skip: process.env.DIFF_EXTENDED === "0",
+  oracleEnv: { ORACLE_RATE_LIMIT: "database" },
+  oursEnv: { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_STORAGE: "database" },
+});

@@ -1,0 +1,317 @@
+//! Task bodies, validated field by field so that every violation is reported at once.
+//!
+//! Server-owned members (`id`, `user_id`, `created_at`, `updated_at`) and unknown members are
+//! ignored, as the FastAPI/SQLModel backend ignores them.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::Priority;
+use crate::db::models::TaskChanges;
+use crate::error::{ApiError, FieldError};
+use crate::wire::{now, truncate_ms};
+
+/// Longest title, in characters, after trimming.
+pub const TITLE_MAX: usize = 200;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 1000;
+/// Most tags on one task.
+pub const TAGS_MAX: usize = 20;
+/// Longest tag, in characters, after trimming.
+pub const TAG_MAX: usize = 50;
+
+/// A whole task as sent to create (POST) or replace (PUT) one; omitted optional fields take defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDraft {
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub due_date: Option<DateTime<Utc>>,
+}
+
+/// A partial update (PATCH): `None` leaves a field alone; `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskPatch {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub completed: Option<bool>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+    pub due_date: Option<Option<DateTime<Utc>>>,
+}
+
+/// Reads fields of a JSON object and collects every violation.
+struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(body: Option<&'a Value>) -> Result<Self, ApiError> {
+        match body {
+            Some(Value::Object(obj)) => Ok(Self {
+                obj,
+                errors: Vec::new(),
+            }),
+            _ => Err(ApiError::field("body", "must be a JSON object")),
+        }
+    }
+
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// `None` when absent or invalid (the violation is recorded); `Some(None)` for an allowed null.
+    fn get<T>(
+        &mut self,
+        name: &str,
+        nullable: bool,
+        parse: fn(&Value) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match self.obj.get(name)? {
+            Value::Null if nullable => Some(None),
+            Value::Null => {
+                self.fail(name, "must not be null");
+                None
+            }
+            value => match parse(value) {
+                Ok(v) => Some(Some(v)),
+                Err(message) => {
+                    self.fail(name, message);
+                    None
+                }
+            },
+        }
+    }
+
+    fn patch(&mut self) -> TaskPatch {
+        TaskPatch {
+            title: self.get("title", false, title).flatten(),
+            description: self.get("description", true, description),
+            completed: self.get("completed", false, boolean).flatten(),
+            priority: self.get("priority", false, priority).flatten(),
+            tags: self.get("tags", false, tags).flatten(),
+            due_date: self.get("due_date", true, due_date),
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+impl TaskDraft {
+    /// Validates a create or replace body.
+    pub fn from_json(body: Option<&Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::of(body)?;
+        let patch = fields.patch();
+        if !fields.obj.contains_key("title") {
+            fields.fail("title", "is required");
+        }
+        let draft = Self {
+            title: patch.title.unwrap_or_default(),
+            description: patch.description.flatten(),
+            completed: patch.completed.unwrap_or(false),
+            priority: patch.priority.unwrap_or_default(),
+            tags: patch.tags.unwrap_or_default(),
+            due_date: patch.due_date.flatten(),
+        };
+        fields.finish(draft)
+    }
+
+    /// The changes that replace every user-editable column (PUT).
+    pub fn into_changes(self) -> TaskChanges {
+        TaskPatch {
+            title: Some(self.title),
+            description: Some(self.description),
+            completed: Some(self.completed),
+            priority: Some(self.priority),
+            tags: Some(self.tags),
+            due_date: Some(self.due_date),
+        }
+        .into_changes()
+    }
+}
+
+impl TaskPatch {
+    /// Validates a partial-update body.
+    pub fn from_json(body: Option<&Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::of(body)?;
+        let patch = fields.patch();
+        fields.finish(patch)
+    }
+
+    /// The column changes, stamping `updated_at`.
+    pub fn into_changes(self) -> TaskChanges {
+        TaskChanges {
+            title: self.title,
+            description: self.description,
+            completed: self.completed,
+            priority: self.priority.map(|p| p.as_str().to_owned()),
+            tags: self.tags.map(|t| t.into_iter().map(Some).collect()),
+            due_date: self.due_date,
+            updated_at: Some(now()),
+        }
+    }
+}
+
+/// The optional body of `PATCH .../complete`: `{"completed": bool}` sets it; nothing, `null` or
+/// `{}` toggles.
+pub fn completion(body: Option<&Value>) -> Result<Option<bool>, ApiError> {
+    if matches!(body, None | Some(Value::Null)) {
+        return Ok(None);
+    }
+    let mut fields = Fields::of(body)?;
+    let completed = fields.get("completed", false, boolean).flatten();
+    fields.finish(completed)
+}
+
+fn string(v: &Value) -> Result<&str, String> {
+    v.as_str().ok_or_else(|| "must be a string".to_owned())
+}
+
+fn title(v: &Value) -> Result<String, String> {
+    let t = string(v)?.trim();
+    match t.chars().count() {
+        1..=TITLE_MAX => Ok(t.to_owned()),
+        _ => Err(format!(
+            "must be 1 to {TITLE_MAX} characters long after trimming"
+        )),
+    }
+}
+
+fn description(v: &Value) -> Result<String, String> {
+    let d = string(v)?;
+    if d.chars().count() > DESCRIPTION_MAX {
+        return Err(format!("must be at most {DESCRIPTION_MAX} characters long"));
+    }
+    Ok(d.to_owned())
+}
+
+fn boolean(v: &Value) -> Result<bool, String> {
+    v.as_bool().ok_or_else(|| "must be a boolean".to_owned())
+}
+
+fn priority(v: &Value) -> Result<Priority, String> {
+    string(v)
+        .ok()
+        .and_then(Priority::parse)
+        .ok_or_else(|| "must be one of low, medium, high".to_owned())
+}
+
+fn tags(v: &Value) -> Result<Vec<String>, String> {
+    let items = v
+        .as_array()
+        .ok_or_else(|| "must be an array of strings".to_owned())?;
+    if items.len() > TAGS_MAX {
+        return Err(format!("must have at most {TAGS_MAX} tags"));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let tag = item
+                .as_str()
+                .ok_or_else(|| format!("tag {i} must be a string"))?
+                .trim();
+            match tag.chars().count() {
+                1..=TAG_MAX => Ok(tag.to_owned()),
+                _ => Err(format!(
+                    "tag {i} must be 1 to {TAG_MAX} characters long after trimming"
+                )),
+            }
+        })
+        .collect()
+}
+
+fn due_date(v: &Value) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(string(v)?)
+        .map(|t| truncate_ms(t.with_timezone(&Utc)))
+        .map_err(|_| "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00Z".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errors(e: ApiError) -> Vec<(String, String)> {
+        match e {
+            ApiError::Validation(errors) => {
+                errors.into_iter().map(|e| (e.field, e.message)).collect()
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_draft_takes_defaults_and_ignores_server_owned_fields() {
+        let body = json!({"title": "  Buy milk ", "id": 9, "user_id": "x", "created_at": 1});
+        let draft = TaskDraft::from_json(Some(&body)).unwrap();
+        assert_eq!(draft.title, "Buy milk");
+        assert_eq!(draft.priority, Priority::Medium);
+        assert!(!draft.completed && draft.tags.is_empty() && draft.description.is_none());
+    }
+
+    #[test]
+    fn every_violation_is_reported() {
+        let body = json!({"title": " ", "description": 5, "priority": "urgent", "tags": ["ok", ""], "due_date": "tomorrow", "completed": null});
+        let fields: Vec<String> = errors(TaskDraft::from_json(Some(&body)).unwrap_err())
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "title",
+                "description",
+                "completed",
+                "priority",
+                "tags",
+                "due_date"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_patch_allows_null_only_for_nullable_fields() {
+        let patch =
+            TaskPatch::from_json(Some(&json!({"description": null, "due_date": null}))).unwrap();
+        assert_eq!(patch.description, Some(None));
+        assert_eq!(patch.due_date, Some(None));
+        assert_eq!(
+            errors(TaskPatch::from_json(Some(&json!({"title": null}))).unwrap_err()),
+            [("title".to_owned(), "must not be null".to_owned())]
+        );
+    }
+
+    #[test]
+    fn titles_are_measured_in_characters() {
+        let ok = "é".repeat(TITLE_MAX);
+        assert!(TaskDraft::from_json(Some(&json!({ "title": ok }))).is_ok());
+        let long = "é".repeat(TITLE_MAX + 1);
+        assert!(TaskDraft::from_json(Some(&json!({ "title": long }))).is_err());
+    }
+
+    #[test]
+    fn completion_accepts_nothing_an_empty_object_or_a_boolean() {
+        assert_eq!(completion(None).unwrap(), None);
+        assert_eq!(completion(Some(&Value::Null)).unwrap(), None);
+        assert_eq!(completion(Some(&json!({}))).unwrap(), None);
+        assert_eq!(
+            completion(Some(&json!({"completed": true}))).unwrap(),
+            Some(true)
+        );
+        assert!(completion(Some(&json!({"completed": "yes"}))).is_err());
+        assert!(completion(Some(&json!([]))).is_err());
+    }
+}
