@@ -11,6 +11,9 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+mod flows;
+
+pub use flows::{EmailConfig, FlowConfig};
 pub use jwt::{JwtAlg, JwtConfig, parse_time_span};
 pub use rate_limit::{Limit, PathRule, RateLimitConfig, RateLimitStorage};
 
@@ -74,6 +77,10 @@ pub struct Config {
     pub log_format: LogFormat,
     pub body_limit: usize,
     pub session: SessionConfig,
+    /// Better Auth's e-mail verification, password reset, delete-user and change-email options.
+    pub flows: FlowConfig,
+    /// E-mail delivery.
+    pub email: EmailConfig,
     /// The JWT plugin (`/token`, `/jwks`, `set-auth-jwt`).
     pub jwt: JwtConfig,
     /// `iss` of issued JWTs and the issuer verification expects; default the base URL's origin.
@@ -172,6 +179,8 @@ impl Config {
             log_format,
             body_limit: number(&var, "BODY_LIMIT_BYTES", 65_536, 1024, 16 * 1024 * 1024)?,
             session,
+            flows: FlowConfig::from_lookup(&var)?,
+            email: EmailConfig::from_lookup(&var)?,
             jwt: jwt::parse(&var)?,
             jwt_issuer: var("JWT_ISSUER"),
             jwt_audience: var("JWT_AUDIENCE"),
@@ -313,6 +322,32 @@ mod tests {
         assert!(c.secure_cookies());
         assert_eq!(c.auth_base(), "https://auth.example.com/api/auth");
         assert_eq!(c.trusted_origins[0], "https://auth.example.com");
+    }
+
+    #[test]
+    fn flow_options_default_to_better_auths_and_invalid_values_name_the_variable() {
+        let c = config(&BASE).unwrap();
+        assert!(!c.flows.delete_user_enabled && !c.flows.change_email_enabled);
+        assert!(!c.flows.sends_on_sign_up());
+        assert_eq!(c.flows.reset_password_token_expires_in.as_secs(), 3600);
+        assert!(c.email.enabled && c.email.smtp_url.is_none());
+        let c = config(&[BASE[0], BASE[1], ("REQUIRE_EMAIL_VERIFICATION", "true")]).unwrap();
+        assert!(
+            c.flows.sends_on_sign_up(),
+            "sendOnSignUp follows requireEmailVerification"
+        );
+        let e = config(&[BASE[0], BASE[1], ("DELETE_USER_ENABLED", "maybe")]).unwrap_err();
+        assert_eq!(e.var, "DELETE_USER_ENABLED");
+        let e = config(&[BASE[0], BASE[1], ("SMTP_URL", "http://mail")]).unwrap_err();
+        assert_eq!(e.var, "SMTP_URL");
+        let e = config(&[BASE[0], BASE[1], ("EMAIL_FROM", "not a mailbox")]).unwrap_err();
+        assert_eq!(e.var, "EMAIL_FROM");
+        let ok = config(&[
+            BASE[0],
+            BASE[1],
+            ("SMTP_URL", "smtp://127.0.0.1:2525?tls=required"),
+        ]);
+        assert!(ok.is_ok());
     }
 
     #[test]

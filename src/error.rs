@@ -144,6 +144,12 @@ pub enum ApiError {
     Forbidden(ErrorCode),
     #[error("not found: {0:?}")]
     NotFound(ErrorCode),
+    /// 404 with a custom message (delete-user/callback's `{"message":"Not found","code":"NOT_FOUND"}`).
+    #[error("not found: {message}")]
+    NotFoundMessage {
+        code: ErrorCode,
+        message: &'static str,
+    },
     /// Better Auth's bare 404: unknown route, wrong method, disabled endpoint.
     #[error("no such route")]
     NoRoute,
@@ -164,6 +170,13 @@ pub enum ApiError {
     /// 500; the cause goes to the log, never to the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// An error that also carries response headers set before it happened (Better Auth keeps
+    /// cookies set by its session middleware on error responses: `kAPIErrorHeaderSymbol`).
+    #[error("{error}")]
+    WithHeaders {
+        error: Box<ApiError>,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl ApiError {
@@ -178,6 +191,29 @@ impl ApiError {
             field: field.into(),
             message: message.into(),
         }])
+    }
+
+    /// Attaches response headers (cookies, `set-auth-token`) to this error; none is a no-op.
+    pub fn with_headers(self, headers: Vec<(String, String)>) -> Self {
+        if headers.is_empty() {
+            return self;
+        }
+        match self {
+            ApiError::WithHeaders {
+                error,
+                headers: mut earlier,
+            } => {
+                earlier.extend(headers);
+                ApiError::WithHeaders {
+                    error,
+                    headers: earlier,
+                }
+            }
+            error => ApiError::WithHeaders {
+                error: Box::new(error),
+                headers,
+            },
+        }
     }
 
     fn body(&self) -> Option<ErrorBody> {
@@ -195,6 +231,11 @@ impl ApiError {
             | ApiError::Unprocessable(code) => coded(*code),
             ApiError::BadRequestMessage { code, message } => ErrorBody {
                 message: message.clone(),
+                code: Some(*code),
+                errors: None,
+            },
+            ApiError::NotFoundMessage { code, message } => ErrorBody {
+                message: (*message).to_string(),
                 code: Some(*code),
                 errors: None,
             },
@@ -226,6 +267,7 @@ impl ApiError {
                 errors: None,
             },
             ApiError::Internal(_) => coded(ErrorCode::InternalServerError),
+            ApiError::WithHeaders { error, .. } => return error.body(),
         })
     }
 }
@@ -238,7 +280,9 @@ impl ResponseError for ApiError {
             | ApiError::BadRequestMessageOnly(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) | ApiError::BearerRequired => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NotFoundMessage { .. } | ApiError::NoRoute => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -247,10 +291,23 @@ impl ResponseError for ApiError {
             }
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::WithHeaders { error, .. } => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let ApiError::WithHeaders { error, headers } = self {
+            let mut response = error.error_response();
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    actix_web::http::header::HeaderName::try_from(name.as_str()),
+                    actix_web::http::header::HeaderValue::try_from(value.as_str()),
+                ) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            return response;
+        }
         if let ApiError::Internal(cause) = self {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }

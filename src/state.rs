@@ -1,9 +1,11 @@
 //! What every handler shares: configuration, the pool, the hasher, and the derived auth settings.
 
 use crate::auth::cookies::CookieNames;
+use crate::auth::email::Mailer;
 use crate::auth::origin::TrustedOrigins;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
+use crate::auth::verification::Sweeper;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
@@ -15,6 +17,9 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub origins: TrustedOrigins,
     pub cookies: CookieNames,
+    pub mailer: Mailer,
+    /// Throttles the sweep of expired `verification` rows.
+    pub sweeper: Sweeper,
     pub rate_limiter: RateLimiter,
 }
 
@@ -24,6 +29,7 @@ impl AppState {
         let hasher = PasswordHasher::new(config.password_hasher, config.hash_concurrency)?;
         let origins = TrustedOrigins::new(&config.trusted_origins);
         let cookies = CookieNames::new(config.secure_cookies());
+        let mailer = Mailer::new(&config.email)?;
         let rate_limiter = RateLimiter::new(&config);
         Ok(Self {
             config,
@@ -31,6 +37,8 @@ impl AppState {
             hasher,
             origins,
             cookies,
+            mailer,
+            sweeper: Sweeper::default(),
             rate_limiter,
         })
     }

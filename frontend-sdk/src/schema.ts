@@ -91,6 +91,91 @@ export interface paths {
         patch: operations["complete_user_task"];
         trace?: never;
     };
+    "/api/auth/change-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start changing the caller's e-mail address.
+         * @description Mails a link to the new address (or, with `CHANGE_EMAIL_SEND_CONFIRMATION` and a verified
+         *     address, first to the current one); following it changes the address. An address that is
+         *     already taken gets the same `{"status":true}` and no mail, so the answer reveals nothing.
+         */
+        post: operations["change_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password.
+         * @description With `revokeOtherSessions`, every session of the user is deleted and a new one is created and
+         *     set as the cookie.
+         */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/delete-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the caller's account.
+         * @description `404` with an empty body unless `DELETE_USER_ENABLED`. With `DELETE_USER_SEND_VERIFICATION`, mails
+         *     a confirmation link instead of deleting. Without a password the session must be fresh.
+         */
+        post: operations["delete_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/delete-user/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Confirm deleting the account from the e-mailed link.
+         * @description Needs the session of the same user and a token issued to them. Redirects to `callbackURL` when
+         *     given, else answers JSON.
+         */
+        get: operations["delete_user_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/error": {
         parameters: {
             query?: never;
@@ -152,6 +237,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/list-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the caller's linked accounts (tokens and password hashes are never included). */
+        get: operations["list_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/list-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's active sessions.
+         * @description Requires a fresh session (created less than `SESSION_FRESH_AGE` ago). Session objects include
+         *     their raw tokens, as Better Auth's do.
+         */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/ok": {
         parameters: {
             query?: never;
@@ -163,6 +286,144 @@ export interface paths {
         get: operations["ok"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/request-password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a password-reset link.
+         * @description Answers the same for known and unknown addresses (after the same database work), so the
+         *     answer reveals nothing.
+         */
+        post: operations["request_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset token.
+         * @description The token is single-use. With `REVOKE_SESSIONS_ON_PASSWORD_RESET`, every session of the user is
+         *     deleted. A user without a credential account gets one.
+         */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reset-password/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the e-mailed reset link: redirects to `callbackURL?token=<token>`, or with
+         *     `?error=INVALID_TOKEN` when the token is unknown or expired.
+         */
+        get: operations["reset_password_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/revoke-other-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every session of the caller except the current one. */
+        post: operations["revoke_other_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/revoke-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke one of the caller's sessions by its token.
+         * @description Always answers `{"status":true}`, also for unknown tokens and other users' tokens (which are left
+         *     alone). Revoking the current session expires the session cookies.
+         */
+        post: operations["revoke_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/revoke-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke all of the caller's sessions, the current one included; expires the session cookies. */
+        post: operations["revoke_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/send-verification-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * (Re)send the e-mail verification link.
+         * @description Signed in: the address must be the caller's and not yet verified. Signed out: always
+         *     `{"status":true}` after at least 500 ms, mailing only an unverified known address.
+         */
+        post: operations["send_verification_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -243,6 +504,91 @@ export interface paths {
          *     live key, minting one if there is none. Like any session lookup, it may extend the session.
          */
         get: operations["get_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/unlink-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlink one of the caller's accounts.
+         * @description Requires a fresh session. The last account cannot be unlinked; another user's account is as
+         *     unknown as a nonexistent one.
+         */
+        post: operations["unlink_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/update-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update the current session's additional fields.
+         * @description This server configures no additional session fields (as Better Auth's default), so every
+         *     valid request is answered `400 {"message":"No fields to update"}`.
+         */
+        post: operations["update_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/update-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update the caller's name and/or image.
+         * @description Answers `{"status":true}` (not the user) and re-sets the session cookie, as Better Auth does.
+         *     Unknown keys are ignored; `email` is refused; no usable field is `400 No fields to update`.
+         */
+        post: operations["update_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow an e-mailed verification link.
+         * @description Marks the address verified (or completes an e-mail change), optionally signs the user in, then
+         *     redirects to `callbackURL` or answers JSON. Errors redirect to `callbackURL?error=<CODE>` when a
+         *     callback is given, else are `401`.
+         */
+        get: operations["verify_email"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,6 +706,40 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A linked account without its secrets, in Better Auth's key order (`parseAccountOutput`). */
+        AccountResponse: {
+            /** @description The provider's id for the user (the user id for `credential`). */
+            accountId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The account row's id (what `unlink-account` takes). */
+            id: string;
+            /** @example credential */
+            providerId: string;
+            scopes: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            userId: string;
+        };
+        /** @description `POST /change-email` body. */
+        ChangeEmailRequest: {
+            /** @description Where the e-mailed link finally redirects. */
+            callbackURL?: string | null;
+            newEmail: string;
+        };
+        /** @description `POST /change-password` body. */
+        ChangePasswordRequest: {
+            currentPassword: string;
+            newPassword: string;
+            /** @description Delete every session (the current one too) and sign in afresh. */
+            revokeOtherSessions?: boolean | null;
+        };
+        /** @description `POST /change-password` response. */
+        ChangePasswordResponse: {
+            /** @description The new session's raw token when sessions were revoked, else `null`. */
+            token?: string | null;
+            user: components["schemas"]["UserResponse"];
+        };
         /**
          * @description The optional body of `PATCH .../complete`.
          * @example {
@@ -369,6 +749,21 @@ export interface components {
         CompleteInput: {
             /** @description Sets `completed` instead of toggling it. */
             completed?: boolean;
+        };
+        /** @description `POST /delete-user` body. */
+        DeleteUserRequest: {
+            /** @description Where the e-mailed confirmation link finally redirects. */
+            callbackURL?: string | null;
+            /** @description The current password; without it the session must be fresh. */
+            password?: string | null;
+            /** @description A token from the confirmation e-mail. */
+            token?: string | null;
+        };
+        /** @description Delete-user response. */
+        DeleteUserResponse: {
+            /** @description `User deleted` or `Verification email sent`. */
+            message: string;
+            success: boolean;
         };
         /** @description The error envelope sent with every error status. */
         ErrorBody: {
@@ -426,6 +821,34 @@ export interface components {
             kty: string;
             /** @example tmGTcp0yzpaqNZvVPZ25QUTE0a3OXLG8oQgNWNAubcw */
             x?: string | null;
+        };
+        /** @description `POST /request-password-reset` body. */
+        RequestPasswordResetRequest: {
+            email: string;
+            /** @description Where the e-mailed link redirects (with `?token=` or `?error=INVALID_TOKEN`). */
+            redirectTo?: string | null;
+        };
+        /** @description `POST /request-password-reset` response; the same whether or not the address is known. */
+        RequestPasswordResetResponse: {
+            message: string;
+            status: boolean;
+        };
+        /** @description `POST /reset-password` body. */
+        ResetPasswordRequest: {
+            newPassword: string;
+            /** @description The reset token (or pass it as `?token=`). */
+            token?: string | null;
+        };
+        /** @description `POST /revoke-session` body. */
+        RevokeSessionRequest: {
+            /** @description The raw token of the session to revoke. */
+            token: string;
+        };
+        /** @description `POST /send-verification-email` body. */
+        SendVerificationEmailRequest: {
+            /** @description Where the link finally redirects (default `/`). */
+            callbackURL?: string | null;
+            email: string;
         };
         /** @description A session, in Better Auth's key order; it includes the raw token, as Better Auth's does. */
         SessionResponse: {
@@ -492,9 +915,14 @@ export interface components {
         };
         /** @description Sign-up response. */
         SignUpResponse: {
-            /** @description The raw session token. */
+            /** @description The raw session token; `null` when sign-up does not sign in (`REQUIRE_EMAIL_VERIFICATION`). */
             token?: string | null;
             user: components["schemas"]["UserResponse"];
+        };
+        /** @description `{"status": true}`, the body of most state-changing auth endpoints. */
+        StatusResponse: {
+            /** @example true */
+            status: boolean;
         };
         /**
          * @description A whole task, to create (POST) or replace (PUT) one. Omitted optional fields take their
@@ -589,6 +1017,17 @@ export interface components {
              * @example eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJpYXQiOjE3OTU1NTY2ODR9.c2ln
              */
             token: string;
+        };
+        /** @description `POST /unlink-account` body. */
+        UnlinkAccountRequest: {
+            /** @description The account row's `id`. */
+            accountId: string;
+        };
+        /** @description `POST /update-user` body: any object; only `name` and `image` are used. */
+        UpdateUserRequest: {
+            /** @description `null` removes the image. */
+            image?: string | null;
+            name?: string | null;
         };
         /** @description A user, in Better Auth's key order. */
         UserResponse: {
@@ -1312,6 +1751,209 @@ export interface operations {
             };
         };
     };
+    change_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Link sent (or nothing to do) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Disabled, same address, e-mail off, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePasswordResponse"];
+                };
+            };
+            /** @description Validation, length, no credential account, or wrong current password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted, or confirmation mailed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteUserResponse"];
+                };
+            };
+            /** @description Wrong password, no credential account, or stale session */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Deleting users is disabled (empty body), or invalid token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_user_callback: {
+        parameters: {
+            query: {
+                /** @description Where to redirect afterwards */
+                callbackURL?: string;
+                /** @description The token from the e-mail */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteUserResponse"];
+                };
+            };
+            /** @description Deleted; redirect to callbackURL */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Disabled, no session, or invalid token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     error_page: {
         parameters: {
             query?: {
@@ -1413,6 +2055,73 @@ export interface operations {
             };
         };
     };
+    list_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountResponse"][];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unexpired sessions, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"][];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session is not fresh */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ok: {
         parameters: {
             query?: never;
@@ -1429,6 +2138,268 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OkResponse"];
+                };
+            };
+        };
+    };
+    request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestPasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Link sent if the address is known */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPasswordResetResponse"];
+                };
+            };
+            /** @description Validation failed, or e-mail is off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted redirectTo */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: {
+                /** @description The reset token, if not in the body */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Password changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Invalid token, password length, unknown user, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password_callback: {
+        parameters: {
+            query: {
+                /** @description The page that asks for the new password */
+                callbackURL: string;
+            };
+            header?: never;
+            path: {
+                /** @description The reset token from the e-mail */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to callbackURL with `token` or `error` */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description callbackURL missing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_other_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_verification_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendVerificationEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent (or nothing to do, when signed out) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description E-mail off, address mismatch, already verified, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1475,7 +2446,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Origin or CSRF check failed */
+            /** @description Origin or CSRF check failed, or email not verified */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1597,6 +2568,189 @@ export interface operations {
             };
             /** @description No valid session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlink_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlinkAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Unlinked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Last account, unknown account, or validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session is not fresh */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description No fields to update, or not an object */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description Email given, no fields, or a field of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_email: {
+        parameters: {
+            query: {
+                /** @description Where to redirect afterwards */
+                callbackURL?: string;
+                /** @description The JWT from the e-mail */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified; `user` is set for e-mail changes, else null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Redirect to callbackURL (with `?error=` on failure) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid or expired token, unknown or wrong user */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Untrusted callbackURL */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,8 +1,11 @@
-//! Better Auth's domain: ids and signatures, cookies, origins, passwords, users and sessions.
-//! Nothing here sees an Actix request.
+//! Better Auth's domain: ids and signatures, cookies, origins, passwords, users, sessions,
+//! accounts, single-use tokens and e-mail. Nothing here sees an Actix request.
 
+pub mod accounts;
 pub mod cookies;
 pub mod crypto;
+pub mod email;
+pub mod email_token;
 pub mod ip;
 pub mod jwks;
 pub mod jwt;
@@ -14,3 +17,4 @@ pub mod rate_limit;
 pub mod sessions;
 pub mod symmetric;
 pub mod users;
+pub mod verification;

@@ -125,3 +125,55 @@ pub async fn lookup(conn: &mut AsyncPgConnection, token: &str) -> QueryResult<Lo
         None => Ok(Lookup::Gone),
     }
 }
+
+/// The user's unexpired sessions, oldest first (`listSessions` with `onlyActiveSessions`).
+pub async fn list_active(conn: &mut AsyncPgConnection, user_id: &str) -> QueryResult<Vec<Session>> {
+    session::table
+        .filter(session::user_id.eq(user_id))
+        .filter(session::expires_at.gt(Utc::now()))
+        .order((session::created_at.asc(), session::id.asc()))
+        .select(Session::as_select())
+        .load(conn)
+        .await
+}
+
+/// Deletes the session with this token only if it belongs to `user_id`.
+pub async fn delete_owned(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+    token: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        session::table
+            .filter(session::token.eq(token))
+            .filter(session::user_id.eq(user_id)),
+    )
+    .execute(conn)
+    .await
+}
+
+/// Deletes every session of the user (`deleteUserSessions`).
+pub async fn delete_all_for_user(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+) -> QueryResult<usize> {
+    diesel::delete(session::table.filter(session::user_id.eq(user_id)))
+        .execute(conn)
+        .await
+}
+
+/// Deletes the user's unexpired sessions except the one with `keep_token` (`revokeOtherSessions`).
+pub async fn delete_others(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+    keep_token: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        session::table
+            .filter(session::user_id.eq(user_id))
+            .filter(session::expires_at.gt(Utc::now()))
+            .filter(session::token.ne(keep_token)),
+    )
+    .execute(conn)
+    .await
+}

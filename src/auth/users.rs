@@ -5,7 +5,7 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use unicode_normalization::UnicodeNormalization as _;
 
 use super::crypto::generate_id;
-use crate::db::models::{Account, NewAccount, NewUser, User};
+use crate::db::models::{Account, NewAccount, NewUser, User, UserChanges};
 use crate::db::schema::{account, user};
 use crate::wire::now;
 
@@ -39,6 +39,47 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
         .optional()?;
     let nfc = |s: &str| s.nfc().collect::<String>().to_lowercase();
     Ok(found.filter(|u| nfc(&u.email) == nfc(email)))
+}
+
+/// The user with this id.
+pub async fn find_by_id(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<User>> {
+    user::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Updates a user and bumps `updatedAt` (Better Auth's `onUpdate`); `None` when the row is gone.
+/// An email in `changes` must already be lowercased.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    mut changes: UserChanges<'_>,
+) -> QueryResult<Option<User>> {
+    changes.updated_at = Some(now());
+    diesel::update(user::table.find(id))
+        .set(changes)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// `updateUserByEmail(email, {emailVerified: true})`.
+pub async fn mark_verified(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
+    diesel::update(user::table.filter(user::email.eq(email)))
+        .set((user::email_verified.eq(true), user::updated_at.eq(now())))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Deletes the user; sessions and accounts go with it (`ON DELETE CASCADE`).
+pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(user::table.find(id)).execute(conn).await
 }
 
 /// The user's credential account (`providerId = 'credential'` and `accountId = userId`).

@@ -32,6 +32,17 @@ pub struct NewUser<'a> {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Changes to a `"user"` row; `None` leaves a column alone, `Some(None)` sets a nullable one to NULL.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = user)]
+pub struct UserChanges<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub email_verified: Option<bool>,
+    pub image: Option<Option<&'a str>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
 /// A row of `session`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = session, check_for_backend(diesel::pg::Pg))]

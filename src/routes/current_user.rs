@@ -17,7 +17,7 @@ use super::auth::{AuthRequest, bearer_token};
 use crate::auth::cookies::{find_cookie, read_signed};
 use crate::auth::jwt::{looks_like_jwt, verify_bearer_jwt};
 use crate::auth::sessions::{self, Lookup};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// How a request was authenticated.

@@ -6,6 +6,8 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+pub mod smtp;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use better_auth_actix::config::Config;
@@ -173,6 +175,8 @@ pub fn test_config(database_url: &str) -> Config {
     .expect("test config");
     config.port = 0;
     config.database_pool_size = 5;
+    // Never write test mail into the working tree.
+    config.email.outbox_dir = std::env::temp_dir().join("better-auth-actix-test-outbox");
     // Tests sign in many times from 127.0.0.1; rate-limit tests turn it back on.
     config.rate_limit.enabled = false;
     config
@@ -269,6 +273,66 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Starts the server with e-mail going to a fresh loopback SMTP listener.
+    pub async fn spawn_with_smtp(adjust: impl FnOnce(&mut Config)) -> (Self, smtp::SmtpServer) {
+        let smtp = smtp::SmtpServer::start().await;
+        let url = smtp.url.clone();
+        let app = Self::spawn_with(|config| {
+            config.email.smtp_url = Some(url.into());
+            adjust(config);
+        })
+        .await;
+        (app, smtp)
+    }
+
+    /// `POST /api/auth{path}` with a JSON body and a trusted Origin, using `client`.
+    pub async fn post_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/auth{path}")))
+            .header("origin", "http://localhost:3000")
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `GET /api/auth{path}` using `client`.
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(self.url(&format!("/api/auth{path}")))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Follows a link from an e-mail (built on `http://localhost:3000`) against this server.
+    pub async fn follow(&self, client: &reqwest::Client, link: &str) -> reqwest::Response {
+        let path = link
+            .strip_prefix("http://localhost:3000")
+            .unwrap_or_else(|| panic!("not a link to this server: {link}"));
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Signs up a user with a client of its own; returns the client (holding the session cookie)
+    /// and the sign-up body.
+    pub async fn user(&self, email: &str, password: &str) -> (reqwest::Client, Value) {
+        let client = Self::new_client();
+        let response = self
+            .post_as(
+                &client,
+                "/sign-up/email",
+                &serde_json::json!({"name": "User", "email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "sign-up failed");
+        (client, response.json().await.expect("json"))
     }
 
     /// Signs up a user through the API; returns the response body.

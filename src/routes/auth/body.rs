@@ -169,6 +169,50 @@ pub fn validate<'a>(
             return Err(validation(message));
         }
     };
+    check_fields("body", obj, fields)?;
+    Ok(obj)
+}
+
+/// Validates a `z.record(z.string(), z.any())` body (update-user, update-session).
+pub fn validate_record(body: Option<&Value>) -> Result<&Map<String, Value>, ApiError> {
+    match body {
+        Some(Value::Object(obj)) => Ok(obj),
+        other => Err(validation(format!(
+            "[body] Invalid input: expected record, received {}",
+            received(other)
+        ))),
+    }
+}
+
+/// The query string as better-call reads it: an object whose repeated keys become arrays.
+pub fn query_object(query_string: &str) -> Map<String, Value> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string).unwrap_or_default();
+    let mut query = Map::new();
+    for (key, value) in pairs {
+        match query.get_mut(&key) {
+            Some(Value::Array(values)) => values.push(Value::String(value)),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, Value::String(value)]);
+            }
+            None => {
+                query.insert(key, Value::String(value));
+            }
+        }
+    }
+    query
+}
+
+/// Validates a query object against `fields` (`[query.token] ...` messages).
+pub fn validate_query(query: &Map<String, Value>, fields: &[Field]) -> Result<(), ApiError> {
+    check_fields("query", query, fields)
+}
+
+fn check_fields(
+    location: &str,
+    obj: &Map<String, Value>,
+    fields: &[Field],
+) -> Result<(), ApiError> {
     let mut issues = Vec::new();
     for field in fields {
         let value = obj.get(field.name);
@@ -192,11 +236,11 @@ pub fn validate<'a>(
             )),
         };
         if let Some(issue) = issue {
-            issues.push(format!("[body.{}] {issue}", field.name));
+            issues.push(format!("[{location}.{}] {issue}", field.name));
         }
     }
     if issues.is_empty() {
-        Ok(obj)
+        Ok(())
     } else {
         Err(validation(issues.join("; ")))
     }
@@ -255,6 +299,31 @@ mod tests {
             message(validate(None, SIGN_UP, true).unwrap_err()),
             "[body] Invalid input: expected object, received undefined; [body] Invalid input: expected record, received undefined"
         );
+    }
+
+    #[test]
+    fn queries_repeat_keys_as_arrays_and_report_under_query() {
+        let q = query_object("token=a&callbackURL=%2Fx&token=b");
+        assert_eq!(q["callbackURL"], "/x");
+        let e = validate_query(&q, &[req("token", Kind::String)]).unwrap_err();
+        assert_eq!(
+            message(e),
+            "[query.token] Invalid input: expected string, received array"
+        );
+        let e = validate_query(&query_object(""), &[req("token", Kind::String)]).unwrap_err();
+        assert_eq!(
+            message(e),
+            "[query.token] Invalid input: expected string, received undefined"
+        );
+    }
+
+    #[test]
+    fn a_record_body_must_be_an_object() {
+        assert_eq!(
+            message(validate_record(Some(&json!([1]))).unwrap_err()),
+            "[body] Invalid input: expected record, received array"
+        );
+        assert!(validate_record(Some(&json!({}))).is_ok());
     }
 
     #[test]

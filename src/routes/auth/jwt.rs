@@ -1,14 +1,14 @@
 //! The JWT plugin's routes: `GET /token` and `GET /jwks` (`better-auth/src/plugins/jwt/index.ts`).
 
-use actix_web::{HttpResponse, get, http::StatusCode, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{AuthHeaders, AuthRequest};
-use crate::auth::sessions::{self, Lookup};
+use super::AuthRequest;
+use super::guard::{Reply, require_session, respond};
 use crate::auth::{jwks, jwt_sign};
 use crate::config::JwtAlg;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// `/token` response.
@@ -59,22 +59,16 @@ pub async fn get_token(
     state: web::Data<AppState>,
     ctx: AuthRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let unauthorized = || ApiError::Unauthorized(ErrorCode::Unauthorized);
-    let session_token = ctx.session_token.as_deref().ok_or_else(unauthorized)?;
-    let mut conn = state.conn().await?;
-    let Lookup::Valid(session, user) = sessions::lookup(&mut conn, session_token).await? else {
-        return Err(unauthorized());
-    };
-    let mut headers = AuthHeaders::default();
-    let cfg = state.config.session;
-    // `sessionMiddleware` resolves the session through `getSession`, which slides it when due.
-    if !ctx.dont_remember && sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
-        let refreshed = sessions::refresh(&mut conn, session_token, cfg.expires_in).await?;
-        let refreshed = refreshed.ok_or_else(unauthorized)?;
-        headers.set_session(&state, &refreshed.token, false, false);
+    // `sessionMiddleware`: the shared guard also slides the session when due and expires the
+    // cookies of a vanished one.
+    let authed = require_session(&state, &ctx).await?;
+    let result = async {
+        let mut conn = state.conn().await?;
+        let token = jwt_sign::issue(&mut conn, &state.config, &authed.user).await?;
+        Reply::json(&TokenResponse { token })
     }
-    let token = jwt_sign::issue(&mut conn, &state.config, &user).await?;
-    Ok(headers.json(StatusCode::OK, &TokenResponse { token }))
+    .await;
+    respond(authed.headers, result)
 }
 
 /// Get the JSON Web Key Set.

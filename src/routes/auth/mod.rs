@@ -1,14 +1,24 @@
 //! The Better Auth routes under `/api/auth`, byte-compatible with better-auth 1.7.
 
+mod account;
 mod body;
+mod change_email;
 mod context;
+mod delete_user;
+mod email_change;
+mod email_verification;
+mod guard;
 mod jwt;
+mod mail;
 mod misc;
+mod password;
 mod rate_limit;
 mod response;
 mod session;
+mod sessions;
 mod sign_in;
 mod sign_up;
+mod update_user;
 
 use serde_json::Value;
 use utoipa_actix_web::scope::Scope;
@@ -38,6 +48,25 @@ pub fn scope() -> Scope<
         .service(session::get_session)
         .service(session::post_get_session)
         .service(session::sign_out)
+        .service(sessions::list_sessions)
+        .service(sessions::revoke_session)
+        .service(sessions::revoke_sessions)
+        .service(sessions::revoke_other_sessions)
+        .service(sessions::update_session)
+        .service(update_user::update_user)
+        .service(update_user::change_password)
+        .service(change_email::change_email)
+        .service(delete_user::delete_user)
+        .service(delete_user::delete_user_callback)
+        .service(password::request_password_reset)
+        .service(password::reset_password_callback)
+        .service(password::reset_password)
+        .service(email_verification::send_verification_email)
+        .service(email_verification::verify_email)
+        .service(account::list_accounts)
+        .service(account::unlink_account)
+        // Better Auth marks verify-password server-only: routable, but not in the OpenAPI document.
+        .map(|scope| scope.service(password::verify_password))
         .service(jwt::get_token)
         .service(jwt::get_jwks)
         .service(misc::ok)
@@ -75,7 +104,8 @@ pub fn origin_check(
     Ok(())
 }
 
-fn is_truthy(v: &Value) -> bool {
+/// JavaScript truthiness of a JSON value.
+pub(crate) fn is_truthy(v: &Value) -> bool {
     match v {
         Value::Null | Value::Bool(false) => false,
         Value::String(s) => !s.is_empty(),

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::crypto::sign_value;
 use crate::db::models::{Session, User};
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire::ser_iso;
 
@@ -154,29 +155,44 @@ impl AuthHeaders {
         response.finish()
     }
 
-    fn builder(self, status: StatusCode) -> actix_web::HttpResponseBuilder {
-        let mut response = HttpResponse::build(status);
-        for cookie in self.cookies {
-            response.append_header(("set-cookie", cookie));
-        }
+    /// Wraps an error so the cookies and headers set so far reach its response too.
+    pub fn fail(self, error: ApiError) -> ApiError {
+        error.with_headers(self.into_pairs())
+    }
+
+    /// The headers as name/value pairs, in the order the response carries them.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = self
+            .cookies
+            .into_iter()
+            .map(|c| ("set-cookie".to_owned(), c))
+            .collect();
         let mut exposed = Vec::new();
         if let Some(jwt) = self.auth_jwt {
-            response.insert_header(("set-auth-jwt", jwt));
+            pairs.push(("set-auth-jwt".into(), jwt));
             exposed.push("set-auth-jwt");
         }
         if let Some(token) = self.auth_token {
-            response.insert_header(("set-auth-token", token));
+            pairs.push(("set-auth-token".into(), token));
             exposed.push("set-auth-token");
         }
         if !exposed.is_empty() {
-            response.insert_header(("access-control-expose-headers", exposed.join(", ")));
+            pairs.push(("access-control-expose-headers".into(), exposed.join(", ")));
         }
         if let Some(location) = self.location {
-            response.insert_header(("location", location));
+            pairs.push(("location".into(), location));
         }
         if self.no_store {
-            response.insert_header(("cache-control", "no-store"));
-            response.insert_header(("pragma", "no-cache"));
+            pairs.push(("cache-control".into(), "no-store".into()));
+            pairs.push(("pragma".into(), "no-cache".into()));
+        }
+        pairs
+    }
+
+    fn builder(self, status: StatusCode) -> actix_web::HttpResponseBuilder {
+        let mut response = HttpResponse::build(status);
+        for (name, value) in self.into_pairs() {
+            response.append_header((name, value));
         }
         response
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
+use super::mail::send_verification;
 use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
 use crate::auth::password::{MAX_PASSWORD_LEN, js_length};
 use crate::auth::sessions::{self, DONT_REMEMBER_LIFETIME};
@@ -61,7 +62,7 @@ pub struct SignInResponse {
             headers(("set-auth-token" = String, description = "Signed session token (bearer plugin)"))),
         (status = 400, description = "Validation failed, invalid email, or password too long", body = ErrorBody),
         (status = 401, description = "Invalid email or password", body = ErrorBody),
-        (status = 403, description = "Origin or CSRF check failed", body = ErrorBody),
+        (status = 403, description = "Origin or CSRF check failed, or email not verified", body = ErrorBody),
     )
 )]
 #[post("/sign-in/email")]
@@ -103,6 +104,14 @@ pub async fn sign_in_email(
     if !state.hasher.verify(&password, &hash).await? {
         audit_failure("invalid_password");
         return Err(ApiError::Unauthorized(ErrorCode::InvalidEmailOrPassword));
+    }
+    if state.config.flows.require_email_verification && !user.email_verified {
+        // sign-in.ts: optionally re-send the link, then refuse.
+        if state.mailer.enabled() && state.config.flows.send_verification_on_sign_in {
+            send_verification(&state, &user.id, &user.email, str_field(obj, "callbackURL"))?;
+        }
+        audit_failure("email_not_verified");
+        return Err(ApiError::Forbidden(ErrorCode::EmailNotVerified));
     }
     let upgraded = if state.hasher.needs_upgrade(&hash) {
         Some(state.hasher.hash(&password).await?)

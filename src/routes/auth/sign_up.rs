@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
+use super::mail::send_verification;
 use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
 use crate::auth::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, js_length};
 use crate::auth::sessions::{self, DONT_REMEMBER_LIFETIME};
@@ -43,7 +44,7 @@ pub struct SignUpRequest {
 /// Sign-up response.
 #[derive(Serialize, ToSchema)]
 pub struct SignUpResponse {
-    /// The raw session token.
+    /// The raw session token; `null` when sign-up does not sign in (`REQUIRE_EMAIL_VERIFICATION`).
     token: Option<String>,
     user: UserResponse,
 }
@@ -85,14 +86,16 @@ pub async fn sign_up_email(
     if length > MAX_PASSWORD_LEN {
         return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
     }
+    let flows = &state.config.flows;
     if users::find_by_email(&mut *state.conn().await?, email)
         .await?
         .is_some()
     {
         tracing::info!(target: "audit", event = "sign_up", outcome = "failure", reason = "email_taken", ip = %ctx.client.ip_address);
-        return Err(ApiError::Unprocessable(
-            ErrorCode::UserAlreadyExistsUseAnotherEmail,
-        ));
+        if flows.require_email_verification {
+            state.hasher.hash(&SecretString::from(password)).await?;
+        }
+        return duplicate(&state, name, email, str_field(obj, "image"));
     }
     // The hash runs with no connection held, so a sign-up storm cannot drain the pool.
     let hash = state.hasher.hash(&SecretString::from(password)).await?;
@@ -104,10 +107,20 @@ pub async fn sign_up_email(
         password_hash: &hash,
     };
     let Some(user) = users::create_with_password(&mut conn, input).await? else {
-        return Err(ApiError::Unprocessable(
-            ErrorCode::UserAlreadyExistsUseAnotherEmail,
-        ));
+        return duplicate(&state, name, email, str_field(obj, "image"));
     };
+    if flows.sends_on_sign_up() && state.mailer.enabled() {
+        send_verification(&state, &user.id, &user.email, str_field(obj, "callbackURL"))?;
+    }
+    if flows.require_email_verification {
+        // sign-up.ts: no auto sign-in when the address must be verified first.
+        tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
+        let body = SignUpResponse {
+            token: None,
+            user: user.into(),
+        };
+        return Ok(AuthHeaders::default().json(StatusCode::OK, &body));
+    }
     let dont_remember = bool_field(obj, "rememberMe") == Some(false);
     let lifetime = if dont_remember {
         DONT_REMEMBER_LIFETIME
@@ -123,4 +136,35 @@ pub async fn sign_up_email(
         user: user.into(),
     };
     Ok(headers.json(StatusCode::OK, &body))
+}
+
+/// A taken address: `422`, or, when sign-up cannot sign in anyway (`requireEmailVerification`),
+/// Better Auth's fake success so the answer does not reveal the address (sign-up.ts).
+fn duplicate(
+    state: &AppState,
+    name: &str,
+    email: &str,
+    image: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    if state.config.flows.require_email_verification {
+        return Ok(synthetic_user(name, email, image));
+    }
+    Err(ApiError::Unprocessable(
+        ErrorCode::UserAlreadyExistsUseAnotherEmail,
+    ))
+}
+
+/// Better Auth's `buildGenericDuplicateResponse`: a user that looks freshly created.
+fn synthetic_user(name: &str, email: &str, image: Option<&str>) -> HttpResponse {
+    let now = crate::wire::now();
+    let user = UserResponse {
+        name: name.to_owned(),
+        email: users::lowercase_email(email),
+        email_verified: false,
+        image: image.map(str::to_owned),
+        created_at: now,
+        updated_at: now,
+        id: crate::auth::crypto::generate_id(32),
+    };
+    AuthHeaders::default().json(StatusCode::OK, &SignUpResponse { token: None, user })
 }

@@ -198,6 +198,9 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
     childEnv = {
       ...common,
       PASSWORD_HASHER: passwordHasher ?? "scrypt",
+      // The contract's reference configuration enables both (Better Auth's defaults disable them).
+      DELETE_USER_ENABLED: "true",
+      CHANGE_EMAIL_ENABLED: "true",
       // The oracle runs without NODE_ENV=production, so Better Auth's rate limiter is off there too.
       RATE_LIMIT_ENABLED: "false",
       RUST_LOG: process.env.RUST_LOG ?? "info",
