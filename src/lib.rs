@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod openapi;
+pub mod request_log;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -45,7 +45,7 @@ impl Application {
                 .wrap(cors(&state))
                 .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
         })
         .listen(listener)?
         .run();
