@@ -16,10 +16,10 @@ const TOKEN_PATHS: [&str; 1] = ["/api/auth/reset-password/"];
 /// The path as logged: no query string, token segments replaced by `[redacted]`.
 pub fn loggable_target(path: &str) -> String {
     for prefix in TOKEN_PATHS {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            if !rest.is_empty() {
-                return format!("{prefix}[redacted]");
-            }
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            return format!("{prefix}[redacted]");
         }
     }
     path.to_owned()
