@@ -59,9 +59,9 @@ pub fn rate_limit_ip(
         .map(str::trim)
         .filter(|h| !h.is_empty())
         .collect();
-    let Some(first) = hops.first() else {
-        return Some(normalize(peer));
-    };
+    // A trusted proxy that forwards no client address: the client is unknown, and shares Better Auth's
+    // `no-trusted-ip` bucket rather than the proxy's own address.
+    let first = hops.first()?;
     for hop in hops.iter().rev() {
         let ip: IpAddr = hop.parse().ok()?;
         if !is_trusted(&ip) {
@@ -114,10 +114,7 @@ mod tests {
             rate_limit_ip(peer("::ffff:10.0.0.2"), Some("198.51.100.9"), &proxies).as_deref(),
             Some("198.51.100.9")
         );
-        assert_eq!(
-            rate_limit_ip(peer("127.0.0.1"), None, &proxies).as_deref(),
-            Some("127.0.0.1")
-        );
+        assert_eq!(rate_limit_ip(peer("127.0.0.1"), None, &proxies), None);
         assert_eq!(
             rate_limit_ip(peer("127.0.0.1"), Some("10.0.0.9, 10.0.0.8"), &proxies).as_deref(),
             Some("10.0.0.9")
