@@ -76,4 +76,31 @@ describe("jwks shared with Better Auth", () => {
     const s = await pair("jwks-node-versioned", { BETTER_AUTH_SECRETS: VERSIONED });
     await mintedByOneUsedByTheOther(s, s.oracle, s.ours, /^"\$ba\$2\$[0-9a-f]+"$/);
   });
+
+  it("a token from Better Auth's /token is accepted by our task API, and a tampered one is not", async () => {
+    const db = await createDatabase("node-token-tasks");
+    const oracle = await startOracle({ databaseUrl: db.url, label: "node-token-oracle" });
+    // Better Auth's tokens name its own origin as issuer and audience; ours is told to expect them.
+    const env = { JWT_ISSUER: oracle.baseUrl, JWT_AUDIENCE: oracle.baseUrl };
+    const ours = await startOurs({ databaseUrl: db.url, label: `node-token-ours-${OURS_KIND}`, env, passwordHasher: "scrypt" });
+    cleanup.push(() => db.drop(), () => oracle.stop(), () => ours.stop());
+    const { cookie, user } = await signUp(oracle);
+    const jwt = await token(oracle, cookie);
+    const auth = { authorization: `Bearer ${jwt}` };
+    const created = await rawRequest(ours.baseUrl, {
+      method: "POST",
+      path: "/api/tasks",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ title: "signed by Node" }),
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.user_id, user.id);
+    const listed = await rawRequest(ours.baseUrl, { path: "/api/tasks", headers: auth });
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(listed.json.map((t) => t.title), ["signed by Node"]);
+    const [h, p, sig] = jwt.split(".");
+    const tampered = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith("AA") ? "BB" : "AA"}`;
+    const refused = await rawRequest(ours.baseUrl, { path: "/api/tasks", headers: { authorization: `Bearer ${tampered}` } });
+    assert.equal(refused.status, 401, refused.text);
+  });
 });
