@@ -28,6 +28,80 @@ export function step(name, spec, options = {}) {
   return { name, spec, ...options };
 }
 
+/**
+ * A mail step: waits (bounded, 5 s) until `count` more messages have reached this server's SMTP
+ * listener since the previous mail step, then a short settle time for unexpected extra ones, and
+ * compares the new messages (see `mailRecord`). The oracle must have sent exactly `count` (guards the
+ * script). `save({ mails }, ctx)` / `check({ mails }, ctx)` get the decoded mails (harness.decodeMail),
+ * sorted by recipient and kind.
+ */
+export function mailStep(name, count, options = {}) {
+  return { name, spec: { mails: count }, ...options };
+}
+
+const MAIL_WAIT_MS = 5000;
+
+/** Token alphabet and length, e.g. `[a-z0-9]{32}` or `jwt`. */
+function tokenFormat(token) {
+  if (typeof token !== "string") return undefined;
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return "jwt";
+  if (/^[a-z0-9]+$/.test(token)) return `[a-z0-9]{${token.length}}`;
+  if (/^[A-Za-z0-9]+$/.test(token)) return `[A-Za-z0-9]{${token.length}}`;
+  return `other{${token.length}}`;
+}
+
+/** Addresses in a To/From header value (display names dropped). */
+function headerAddresses(value) {
+  if (!value) return [];
+  return value.split(",").map((part) => (/<([^>]+)>/.exec(part)?.[1] ?? part).trim().toLowerCase());
+}
+
+/**
+ * One decoded mail → comparable record: envelope sender and recipients, header recipients, the
+ * flow (`kind`, from the link), the link's shape with the base URL as <BASE> and the token as
+ * <token> (encoding kept exactly: callbackURL=%2F vs callbackURL=/ differ), and the token itself,
+ * normalized (JWT header + payload with <$savedIds>, 24/32-char ids) plus its alphabet and length.
+ * Subjects and wording are not compared: the templates are each server's own.
+ */
+export function mailRecord(mail, normalizer, baseUrl, { serverKind } = {}) {
+  const record = {
+    to: mail.to.map((a) => a.toLowerCase()),
+    from: mail.from,
+    headerTo: headerAddresses(mail.headerTo),
+    headerFrom: headerAddresses(mail.headerFrom),
+    kind: mail.kind,
+  };
+  if (!mail.url) {
+    record.link = "<NO SINGLE AUTH LINK>";
+    record.links = mail.links.map((l) => normalizer.string(l));
+    return record;
+  }
+  let shape = mail.url.split(baseUrl).join("<BASE>");
+  if (mail.token) shape = shape.split(mail.token).join("<token>");
+  record.link = shape;
+  record.tokenFormat = tokenFormat(mail.token);
+  record.token = mail.token === undefined ? undefined : normalizer.string(mail.token);
+  if (serverKind === "node" && record.tokenFormat === "jwt") {
+    // Better Auth's signJWT reads the clock twice (jose's setIssuedAt(), then Date.now() for exp), so
+    // a second boundary in between gives exp = iat + 3601. That is a race inside Better Auth, not
+    // behaviour: normalize it for the Node side only (ours' own value is compared as is).
+    record.token = record.token.replace(/"<iat\+3601>"/, '"<iat+3600>"');
+  }
+  return record;
+}
+
+async function collectMails(ctx, count) {
+  const { server } = ctx;
+  const cursor = ctx.mailCursor ?? 0;
+  await server.smtp.waitFor(cursor + count, { timeoutMs: MAIL_WAIT_MS }).catch(() => {});
+  // Extra (unexpected) messages: give an asynchronous sender a moment to show them.
+  await new Promise((r) => setTimeout(r, count === 0 ? 400 : 150));
+  const fresh = server.mails().slice(cursor);
+  ctx.mailCursor = cursor + fresh.length;
+  const key = (m) => `${m.to.join(",")}|${m.kind}|${m.url}`;
+  return fresh.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 function buildRequest(ctx, spec) {
   const method = spec.method ?? "GET";
   const sub = (s) => (typeof s === "string" ? s.replaceAll("<BASE>", ctx.baseUrl) : s);
@@ -86,6 +160,21 @@ async function runScript(ctx, steps) {
     try {
       if (s.prepare) await s.prepare(ctx);
       const spec = typeof s.spec === "function" ? s.spec(ctx) : s.spec;
+      if (spec.mails !== undefined) {
+        // A mail step: the messages that reached this server's SMTP listener since the last one.
+        result.request = { method: "MAILS", path: `(${spec.mails} new message(s) at this server's SMTP listener)`, headers: {} };
+        result.mailCount = spec.mails;
+        const mails = await collectMails(ctx, spec.mails);
+        result.mails = mails.map(({ kind, to, from, subject, url, raw, receivedAt }) => ({ kind, to, from, subject, url, receivedAt, raw }));
+        for (const [key, value] of Object.entries(ctx.state)) ctx.normalizer.name(value, key);
+        ctx.normalizer.ids = new Map();
+        result.record = { mails: mails.map((m) => mailRecord(m, ctx.normalizer, ctx.baseUrl, { serverKind: ctx.server.kind })) };
+        if (s.save) await s.save({ mails }, ctx);
+        for (const [key, value] of Object.entries(ctx.state)) ctx.normalizer.name(value, key);
+        if (s.check) await Promise.resolve(s.check({ mails }, ctx)).catch((err) => result.errors.push(`check failed: ${err.message}`));
+        results.push(result);
+        continue;
+      }
       if (spec.sql) {
         // A database step: its (normalized) rows are compared like a response.
         result.request = { method: "SQL", path: spec.sql, headers: {}, body: JSON.stringify(spec.params ?? []) };
@@ -185,11 +274,12 @@ export function diffScenario(title, steps, options = {}) {
       const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
       const clip = (text) => (typeof text === "string" && text.length > 4096 ? `${text.slice(0, 4096)}… (${text.length} bytes)` : text);
       const forFile = (steps) =>
-        steps.map(({ name, ms, request, response, record, errors }) => ({
+        steps.map(({ name, ms, request, response, mails, record, errors }) => ({
           name,
           ms,
           request: request && { ...request, body: clip(request.body) },
           response: response && { ...response, text: clip(response.text), json: undefined },
+          mails,
           record,
           errors,
         }));
@@ -208,6 +298,9 @@ export function diffScenario(title, steps, options = {}) {
         const n = node[i];
         if (s.expect !== undefined && n.response) {
           assert.equal(n.response.status, s.expect, `script bug: oracle returned ${n.response.status} for "${s.name}", script expects ${s.expect}\n${n.response.text.slice(0, 500)}`);
+        }
+        if (n.mailCount !== undefined && n.record) {
+          assert.equal(n.record.mails.length, n.mailCount, `script bug: the oracle sent ${n.record.mails.length} mail(s) for "${s.name}", script expects ${n.mailCount}\n${render(n.record)}`);
         }
         const outcome = compareStep(title, ours[i], n);
         if (outcome?.allowed) {

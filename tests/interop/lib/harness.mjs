@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { parseMessage, startSmtpListener } from "./smtp.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const INTEROP_DIR = path.resolve(HERE, "..");
@@ -18,6 +19,9 @@ export const SECRET = process.env.INTEROP_SECRET ?? "test-secret-0123456789-abcd
 export const TRUSTED_ORIGINS = ["http://localhost:3001", "https://app.example.com"];
 /** Admin connection used to create/drop databases. */
 export const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** The sender both servers are configured with (EMAIL_FROM). */
+export const EMAIL_FROM = "Better Auth Interop <no-reply@interop.test>";
 
 /** Where logs, mail outboxes and request transcripts go. */
 export const ARTIFACTS_DIR =
@@ -158,19 +162,75 @@ async function waitHealthy(baseUrl, child, logFile, timeoutMs) {
   throw new Error(`server at ${baseUrl} not healthy after ${timeoutMs} ms; log ${logFile}:\n${tail(logFile)}`);
 }
 
+/** The part of an e-mail link that identifies the flow, and its token (contract §11). */
+function linkKind(link) {
+  let url;
+  try {
+    url = new URL(link);
+  } catch {
+    return {};
+  }
+  const reset = /\/reset-password\/([^/?#]+)$/.exec(url.pathname);
+  if (reset) return { kind: "reset-password", token: decodeURIComponent(reset[1]) };
+  if (url.pathname.endsWith("/delete-user/callback")) return { kind: "delete-account", token: url.searchParams.get("token") ?? undefined };
+  if (url.pathname.endsWith("/verify-email")) {
+    const token = url.searchParams.get("token") ?? undefined;
+    let requestType;
+    try {
+      requestType = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")).requestType;
+    } catch {
+      // not a JWT: keep the plain kind
+    }
+    const kind = requestType === "change-email-verification" ? "change-email" : requestType === "change-email-confirmation" ? "change-email-confirmation" : "verify-email";
+    return { kind, token };
+  }
+  return {};
+}
+
+/**
+ * A message received by a server's SMTP listener, decoded: `{ kind, to[], from, subject, url, token,
+ * links, text, html, parts, raw, receivedAt }`. `url` is the message's one link into the auth API
+ * (`undefined`, with every candidate in `links`, when there is none or more than one distinct one);
+ * `kind` (verify-email | change-email | change-email-confirmation | reset-password | delete-account)
+ * and `token` are read from that link (for verify-email links from the JWT's `requestType`).
+ */
+export function decodeMail(message) {
+  const parsed = parseMessage(message.raw);
+  const authLinks = parsed.links.filter((l) => /\/api\/auth\//.test(l));
+  const url = authLinks.length === 1 ? authLinks[0] : undefined;
+  return {
+    ...(url ? linkKind(url) : { kind: undefined, token: undefined }),
+    to: message.to,
+    from: message.from,
+    subject: parsed.subject,
+    headerFrom: parsed.headerFrom,
+    headerTo: parsed.headerTo,
+    url,
+    links: parsed.links,
+    text: parsed.text,
+    html: parsed.html,
+    parts: parsed.parts,
+    raw: message.raw,
+    receivedAt: message.receivedAt,
+  };
+}
+
 /**
  * Starts a server process of `kind` ("rust" | "node") on `databaseUrl`. Options:
  * `label` (log file name), `env` (extra environment), `passwordHasher` (ours only),
- * `migrate` (node only; default true = run Better Auth's migrator at start).
- * Resolves to `{ kind, baseUrl, authUrl, port, pid, logFile, outboxFile, mails(), stop() }`.
+ * `migrate` (node only; default true = run Better Auth's migrator at start),
+ * `smtp` (default true: a fresh SMTP listener for this server, passed as SMTP_URL + EMAIL_FROM;
+ * false: ours writes .eml files to ./outbox, the oracle JSON lines to `outboxFile`).
+ * Resolves to `{ kind, baseUrl, authUrl, port, pid, logFile, outboxFile, smtp, mails(), waitForMails(), waitForMail(), stop() }`.
  */
-export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env = {}, passwordHasher, migrate = true, timeoutMs = 30_000 } = {}) {
+export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env = {}, passwordHasher, migrate = true, smtp: withSmtp = true, timeoutMs = 30_000 } = {}) {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = artifactsDir();
   const stem = `${label}-${port}`;
   const logFile = path.join(dir, `${stem}.log`);
   const outboxFile = path.join(dir, `${stem}.outbox.jsonl`);
+  const smtp = withSmtp ? await startSmtpListener() : undefined;
   const common = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -180,7 +240,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
     BETTER_AUTH_TRUSTED_ORIGINS: TRUSTED_ORIGINS.join(","),
     HOST: "127.0.0.1",
     PORT: String(port),
-    OUTBOX_FILE: outboxFile,
+    ...(smtp ? { SMTP_URL: smtp.url, EMAIL_FROM } : { OUTBOX_FILE: outboxFile }),
   };
   let command;
   let args;
@@ -192,6 +252,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
   } else if (kind === "rust") {
     command = oursBinary();
     if (!existsSync(command)) {
+      await smtp?.close();
       throw new Error(`better-auth-actix binary not found at ${command}; build it (cargo build --release) or set BA_BIN, or run with OURS=node`);
     }
     args = ["serve"];
@@ -208,6 +269,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
       ...env,
     };
   } else {
+    await smtp?.close();
     throw new Error(`unknown server kind ${kind}`);
   }
   const log = createWriteStream(logFile);
@@ -228,10 +290,28 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
     pid: child.pid,
     logFile,
     outboxFile,
-    /** Mails recorded by the Node oracle ($OUTBOX_FILE JSON lines). */
+    smtp,
+    /**
+     * Mails this server has sent so far (decoded, see decodeMail), in order of arrival. Without an
+     * SMTP listener: the oracle's $OUTBOX_FILE lines (`{kind, to, userId, url, token, at}`).
+     */
     mails() {
+      if (smtp) return smtp.received().map(decodeMail);
       if (!existsSync(outboxFile)) return [];
       return readFileSync(outboxFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    },
+    /**
+     * Waits (bounded poll, default 5 s: ours sends after the response) until at least `count` mails
+     * matching `filter(decodedMail)` have arrived; resolves to all matching mails.
+     */
+    async waitForMails(count, { filter = () => true, timeoutMs = 5000 } = {}) {
+      if (!smtp) throw new Error(`${label}: started without an SMTP listener`);
+      const matching = await smtp.waitFor(count, { filter: (m) => filter(decodeMail(m)), timeoutMs });
+      return matching.map(decodeMail);
+    },
+    /** The first mail matching `filter`, waiting for it like waitForMails. */
+    async waitForMail(filter = () => true, opts = {}) {
+      return (await this.waitForMails(1, { ...opts, filter }))[0];
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -241,6 +321,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
         clearTimeout(timer);
       }
       log.end();
+      await smtp?.close();
     },
   };
   try {

@@ -3,6 +3,7 @@
 import { appendFileSync } from "node:fs";
 import pg from "pg";
 import { bearer, jwt } from "better-auth/plugins";
+import { sendMail } from "./smtp-client.mjs";
 
 /** Comma list → trimmed, non-empty entries. */
 export function splitList(value) {
@@ -12,17 +13,47 @@ export function splitList(value) {
     .filter(Boolean);
 }
 
-/** Records an outgoing e-mail: one JSON line in $OUTBOX_FILE (if set) and on stdout. */
-function outbox(kind, { user, url, token, newEmail }) {
-  const mail = { kind, to: newEmail ?? user.email, userId: user.id, url, token, at: new Date().toISOString() };
-  const line = JSON.stringify(mail);
-  if (process.env.OUTBOX_FILE) appendFileSync(process.env.OUTBOX_FILE, `${line}\n`);
-  console.log(`[mail] ${line}`);
+const SUBJECTS = {
+  "verify-email": "Verify your email address",
+  "reset-password": "Reset your password",
+  "delete-account": "Confirm deleting your account",
+  "change-email-confirmation": "Approve changing your email address",
+};
+
+const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+/**
+ * Sends an outgoing e-mail. With $SMTP_URL: through that SMTP server (oracle/smtp-client.mjs), from
+ * $EMAIL_FROM; a delivery failure is logged, never thrown (like better-auth-actix, the response must
+ * not depend on the mail server). Without: one JSON line in $OUTBOX_FILE (if set). Always logged on stdout.
+ */
+async function deliver(kind, { user, url, token, newEmail }, env = process.env) {
+  const to = kind === "change-email-confirmation" ? user.email : newEmail ?? user.email;
+  const mail = { kind, to, userId: user.id, url, token, at: new Date().toISOString() };
+  console.log(`[mail] ${JSON.stringify(mail)}`);
+  if (env.SMTP_URL) {
+    const intro = newEmail ? `To change your email address to ${newEmail}, open this link:` : "Open this link:";
+    try {
+      await sendMail(env.SMTP_URL, {
+        from: env.EMAIL_FROM || "Better Auth <no-reply@localhost>",
+        to,
+        subject: SUBJECTS[kind] ?? kind,
+        text: `${intro}\n\n${url}\n`,
+        html: `<!DOCTYPE html>\n<html><body>\n<p>${escapeHtml(intro)}</p>\n<p><a href="${escapeHtml(url)}">${escapeHtml(SUBJECTS[kind] ?? kind)}</a></p>\n</body></html>\n`,
+      });
+    } catch (err) {
+      console.error(`[mail] delivery to ${to} failed: ${err.message}`);
+    }
+    return;
+  }
+  if (env.OUTBOX_FILE) appendFileSync(env.OUTBOX_FILE, `${JSON.stringify(mail)}\n`);
 }
 
 /**
  * The reference configuration of the contract (better-auth-contract.md §1):
- * email+password, verification mail, deleteUser, changeEmail, jwt() and bearer().
+ * email+password, verification mail, deleteUser, changeEmail, jwt() and bearer(). Mail goes to $SMTP_URL
+ * (from $EMAIL_FROM) when set, else to $OUTBOX_FILE. ORACLE_DELETE_VERIFICATION=1 adds
+ * `sendDeleteAccountVerification`, ORACLE_CHANGE_EMAIL_CONFIRMATION=1 `sendChangeEmailConfirmation`.
  * ORACLE_RATELIMIT_TABLE=1 adds `rateLimit: { storage: "database" }` (schema only: contract §2);
  * ORACLE_RATE_LIMIT=memory|database enables rate limiting with that storage (§7.2).
  */
@@ -37,14 +68,26 @@ export function oracleOptions(env = process.env) {
     telemetry: { enabled: false },
     emailAndPassword: {
       enabled: true,
-      sendResetPassword: async ({ user, url, token }) => outbox("reset-password", { user, url, token }),
+      sendResetPassword: async ({ user, url, token }) => deliver("reset-password", { user, url, token }, env),
     },
     emailVerification: {
-      sendVerificationEmail: async ({ user, url, token }) => outbox("verify-email", { user, url, token }),
+      sendVerificationEmail: async ({ user, url, token }) => deliver("verify-email", { user, url, token }, env),
     },
     user: {
-      deleteUser: { enabled: true },
-      changeEmail: { enabled: true },
+      deleteUser: {
+        enabled: true,
+        // ORACLE_DELETE_VERIFICATION=1 ↔ ours' DELETE_USER_SEND_VERIFICATION=true
+        ...(env.ORACLE_DELETE_VERIFICATION === "1"
+          ? { sendDeleteAccountVerification: async ({ user, url, token }) => deliver("delete-account", { user, url, token }, env) }
+          : {}),
+      },
+      changeEmail: {
+        enabled: true,
+        // ORACLE_CHANGE_EMAIL_CONFIRMATION=1 ↔ ours' CHANGE_EMAIL_SEND_CONFIRMATION=true
+        ...(env.ORACLE_CHANGE_EMAIL_CONFIRMATION === "1"
+          ? { sendChangeEmailConfirmation: async ({ user, newEmail, url, token }) => deliver("change-email-confirmation", { user, newEmail, url, token }, env) }
+          : {}),
+      },
     },
     plugins: [jwt(), bearer()],
     // ORACLE_RATELIMIT_TABLE=1 only changes the schema (adds "rateLimit"); rate limiting itself stays off outside

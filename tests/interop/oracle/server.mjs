@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The real Better Auth 1.7.25 as an HTTP server, configured like better-auth-actix:
 // PORT, HOST, DATABASE_URL, BETTER_AUTH_SECRET, BETTER_AUTH_URL, BETTER_AUTH_TRUSTED_ORIGINS,
-// OUTBOX_FILE (mail log), ORACLE_MIGRATE=0 to skip running Better Auth's migrator at start.
+// SMTP_URL + EMAIL_FROM (mail delivery; else OUTBOX_FILE, a JSON-lines mail log), ORACLE_MIGRATE=0 to skip running Better Auth's migrator at start.
 // GET /health and /ready answer 200 like ours; everything else goes to auth.handler.
 import http from "node:http";
 import { betterAuth } from "better-auth";

@@ -8,7 +8,7 @@
 //   DIFF_EXTENDED=0 ...                                # only the core group (§3.0–§3.5)
 import assert from "node:assert/strict";
 import { ALLOWED_DIFFERENCES } from "../lib/allowed-differences.mjs";
-import { diffScenario, step } from "../lib/diff-runner.mjs";
+import { diffScenario, mailStep, step } from "../lib/diff-runner.mjs";
 import { DATE_RE, ID_RE } from "../lib/normalize.mjs";
 import { randomId, signedCookieValue, tokenFromCookieValue, verificationJwt, verifyWithJwks } from "../lib/tokens.mjs";
 
@@ -403,6 +403,22 @@ const CAROL = { name: "Carol", email: "carol@example.com", password: "password-c
 const DAVE = { name: "Dave", email: "dave@example.com", password: "password-dave-1" };
 const signIn = (jar, who, password = who.password) => post("/sign-in/email", { email: who.email, password }, { jar });
 
+/** The request target (path + query) of a mailed link, to follow it on the server that sent it. */
+const linkTarget = (url) => {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+};
+
+/** The JWT payload of a verification link's token. */
+const jwtPayloadOf = (url) => JSON.parse(Buffer.from(new URL(url).searchParams.get("token").split(".")[1], "base64url").toString("utf8"));
+
+/** The one mail of a mail step, with its link. */
+const onlyMail = (mails) => {
+  assert.equal(mails.length, 1, "one mail");
+  assert.ok(mails[0].url, `one auth link in the mail (found: ${mails[0].links.join(" ")})`);
+  return mails[0];
+};
+
 const resetTokenOf = async (ctx, userId) => {
   const { rows } = await ctx.sql(
     `SELECT "identifier" FROM "verification" WHERE "identifier" LIKE 'reset-password:%' AND "value" = $1 ORDER BY "createdAt" DESC LIMIT 1`,
@@ -601,10 +617,36 @@ const extended = {
   // §3.12 e-mail verification
   step("send-verification-email: other email with session → 400 EMAIL_MISMATCH", post("/send-verification-email", { email: DAVE.email }), { expect: 400 }),
   step("send-verification-email: ok with session", post("/send-verification-email", { email: CAROL.email, callbackURL: "/verified" }), { expect: 200 }),
+  mailStep("mail: verification link to carol", 1, {
+    check: ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, [CAROL.email]);
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/verify-email?token=${mail.token}&callbackURL=%2Fverified`);
+      assert.equal(jwtPayloadOf(mail.url).userId, ctx.state.carolId);
+    },
+  }),
   step("send-verification-email: without session", post("/send-verification-email", { email: DAVE.email }, ISO), { expect: 200 }),
+  mailStep("mail: verification link to dave (no session, callbackURL defaults to /)", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.daveVerifyUrl = mails[0]?.url;
+    },
+    check: ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, [DAVE.email]);
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/verify-email?token=${mail.token}&callbackURL=%2F`);
+    },
+  }),
   step("send-verification-email: unknown email without session", post("/send-verification-email", { email: "ghost@example.com" }, ISO), { expect: 200 }),
   step("send-verification-email: invalid email → 400", post("/send-verification-email", { email: "nope" }, ISO), { expect: 400 }),
   step("send-verification-email: untrusted callbackURL → 403", post("/send-verification-email", { email: CAROL.email, callbackURL: "https://evil.example" }), { expect: 403 }),
+  mailStep("mail: none for an unknown address, an invalid one or an untrusted callbackURL", 0),
+  step("verify-email: the link mailed to dave → 302 to /", (ctx) => ({ rawPath: linkTarget(ctx.state.daveVerifyUrl), ...ISO }), {
+    expect: 302,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT "emailVerified" FROM "user" WHERE "id" = $1', [ctx.state.daveId]);
+      assert.equal(rows[0].emailVerified, true, "dave verified by following the mailed link");
+    },
+  }),
   step("verify-email: missing token → 400", { path: "/verify-email", ...ISO }, { expect: 400 }),
   step("verify-email: garbage token → 401 INVALID_TOKEN", { path: "/verify-email", query: { token: "garbage" }, ...ISO }, { expect: 401 }),
   step("verify-email: garbage token with callbackURL → 302 ?error=", { path: "/verify-email", query: { token: "garbage", callbackURL: "/verified" }, ...ISO }, { expect: 302 }),
@@ -673,6 +715,17 @@ const extended = {
       assert.equal(rows[0].email, CAROL.email, "email unchanged until verified");
     },
   }),
+  mailStep("mail: change-email link to the new address only (none for the taken address)", 1, {
+    check: ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, ["carol2@example.com"]);
+      assert.equal(mail.kind, "change-email");
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/verify-email?token=${mail.token}&callbackURL=%2Fchanged`);
+      const payload = jwtPayloadOf(mail.url);
+      assert.equal(payload.email, CAROL.email);
+      assert.equal(payload.updateTo, "carol2@example.com");
+    },
+  }),
   step(
     "verify-email: change-email token for another signed-in user → 401 INVALID_USER",
     (ctx) => ({ path: "/verify-email", query: { token: ctx.state.changeJwt }, jar: "dave" }),
@@ -693,6 +746,7 @@ const extended = {
   }),
   step("get-session: email changed", { path: "/get-session" }, { expect: 200 }),
   step("sign-in: with new email", post("/sign-in/email", { email: "carol2@example.com", password: CAROL.password }, ISO), { expect: 200 }),
+  mailStep("mail: nothing else was sent", 0),
 
   ],
   "password reset (§3.11)": [
@@ -705,9 +759,22 @@ const extended = {
       assert.match(token ?? "", /^[A-Za-z0-9]{24}$/, "reset-password:<24 chars> verification row");
     },
   }),
+  mailStep("mail: reset link to carol", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.resetMailUrl = mails[0]?.url;
+    },
+    check: async ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, [CAROL.email]);
+      assert.equal(mail.token, await resetTokenOf(ctx, ctx.state.carolId), "the mailed token is the stored one");
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/reset-password/${mail.token}?callbackURL=%2Freset`);
+    },
+  }),
   step("request-password-reset: unknown email", post("/request-password-reset", { email: "ghost@example.com", redirectTo: "/reset" }, ISO), { expect: 200 }),
   step("request-password-reset: invalid email → 400", post("/request-password-reset", { email: "nope" }, ISO), { expect: 400 }),
   step("request-password-reset: untrusted redirectTo → 403", post("/request-password-reset", { email: CAROL.email, redirectTo: "https://evil.example/r" }, ISO), { expect: 403 }),
+  mailStep("mail: none for an unknown address, an invalid one or an untrusted redirectTo", 0),
+  step("reset-password link: the mailed link → 302 to /reset?token=", (ctx) => ({ rawPath: linkTarget(ctx.state.resetMailUrl), ...ISO }), { expect: 302 }),
   step("forget-password (removed alias) → 404", post("/forget-password", { email: CAROL.email }, ISO), { expect: 404 }),
   step("reset-password link: valid token → 302 with token", (ctx) => ({ path: `/reset-password/${ctx.state.resetToken}`, query: { callbackURL: "/reset" }, ...ISO }), {
     expect: 302,
@@ -731,6 +798,13 @@ const extended = {
   }),
   step("reset-password: token reuse → 400", (ctx) => post("/reset-password", { newPassword: "carol-password-5", token: ctx.state.resetToken }, ISO), { expect: 400 }),
   step("setup: request another reset", post("/request-password-reset", { email: CAROL.email }, ISO), { expect: 200 }),
+  mailStep("mail: second reset link, no redirectTo → empty callbackURL", 1, {
+    check: async ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.equal(mail.token, await resetTokenOf(ctx, ctx.state.carolId), "the mailed token is the stored one");
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/reset-password/${mail.token}?callbackURL=`);
+    },
+  }),
   step("reset-password: token in query string", (ctx) => post("/reset-password", { newPassword: "carol-password-5" }, { ...ISO, query: { token: ctx.state.resetToken2 } }), {
     expect: 200,
     prepare: async (ctx) => {
@@ -739,6 +813,7 @@ const extended = {
   }),
   step("sign-in: with reset password", post("/sign-in/email", { email: CAROL.email, password: "carol-password-5" }, ISO), { expect: 200 }),
   step("get-session: sessions survive password reset (revokeSessionsOnPasswordReset=false)", { path: "/get-session" }, { expect: 200 }),
+  mailStep("mail: nothing else was sent", 0),
 
   ],
   "delete-user (§3.10)": [
@@ -769,12 +844,133 @@ const extended = {
   step("sign-in: deleted user → 401", post("/sign-in/email", { email: CAROL.email, password: CAROL.password }, ISO), { expect: 401 }),
   step("delete-user: fresh session, no password", post("/delete-user", {}, { jar: "dave" }), { expect: 200 }),
   step("delete-user/callback: unauthenticated", { path: "/delete-user/callback", query: { token: "nope" }, ...ISO }),
+  mailStep("mail: none (no delete-account verification configured)", 0),
   ],
 };
 
 for (const [name, steps] of Object.entries(extended)) {
   diffScenario(`differential extended: ${name}`, steps, { skip: process.env.DIFF_EXTENDED === "0" });
 }
+
+// Mailed confirmations, end to end: every link below is taken from the message the server sent to
+// its SMTP listener and followed as is. Both sides are configured for the two-step flows:
+// Better Auth's `sendChangeEmailConfirmation` and `deleteUser.sendDeleteAccountVerification`.
+const mailedLinks = [
+  ...setupCarol(),
+  setupDave(),
+  // §3.12: verify carol through the mailed link
+  step("send-verification-email: carol", post("/send-verification-email", { email: CAROL.email, callbackURL: "/verified" }), { expect: 200 }),
+  mailStep("mail: verification link to carol", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.carolVerifyUrl = mails[0]?.url;
+    },
+  }),
+  step("verify-email: following the mailed link (signed in) → 302 /verified", (ctx) => ({ rawPath: linkTarget(ctx.state.carolVerifyUrl) }), {
+    expect: 302,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT "emailVerified" FROM "user" WHERE "id" = $1', [ctx.state.carolId]);
+      assert.equal(rows[0].emailVerified, true);
+    },
+  }),
+  step("get-session: verified through the mailed link", { path: "/get-session" }, { expect: 200 }),
+  // §3.9 two-step change-email: confirmation to the current address, then the link to the new one
+  step("change-email: verified user → confirmation mailed to the current address", post("/change-email", { newEmail: "Carol.New@Example.com", callbackURL: "/changed" }), { expect: 200 }),
+  mailStep("mail: change-email confirmation to carol's current address", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.confirmUrl = mails[0]?.url;
+    },
+    check: ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, [CAROL.email]);
+      assert.equal(mail.kind, "change-email-confirmation");
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/verify-email?token=${mail.token}&callbackURL=%2Fchanged`);
+      const payload = jwtPayloadOf(mail.url);
+      assert.equal(payload.updateTo, "carol.new@example.com");
+      assert.equal(payload.userId, ctx.state.carolId);
+    },
+  }),
+  step("verify-email: following the confirmation link → 302 /changed", (ctx) => ({ rawPath: linkTarget(ctx.state.confirmUrl) }), {
+    expect: 302,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT "email" FROM "user" WHERE "id" = $1', [ctx.state.carolId]);
+      assert.equal(rows[0].email, CAROL.email, "still the old address until the new one is confirmed");
+    },
+  }),
+  mailStep("mail: change-email link to the new address", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.changeUrl = mails[0]?.url;
+    },
+    check: ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, ["carol.new@example.com"]);
+      assert.equal(mail.kind, "change-email");
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/verify-email?token=${mail.token}&callbackURL=%2Fchanged`);
+    },
+  }),
+  step("verify-email: following the change link → 302 /changed", (ctx) => ({ rawPath: linkTarget(ctx.state.changeUrl) }), {
+    expect: 302,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT "email", "emailVerified" FROM "user" WHERE "id" = $1', [ctx.state.carolId]);
+      assert.deepEqual(rows[0], { email: "carol.new@example.com", emailVerified: true });
+    },
+  }),
+  step("get-session: email changed through the mailed links", { path: "/get-session" }, { expect: 200 }),
+  // §3.10 delete-user with a mailed confirmation
+  step("delete-user: sends a confirmation link instead of deleting", post("/delete-user", { callbackURL: "/goodbye" }), {
+    expect: 200,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT count(*)::int AS n FROM "user" WHERE "id" = $1', [ctx.state.carolId]);
+      assert.equal(rows[0].n, 1, "not deleted yet");
+    },
+  }),
+  mailStep("mail: delete-account link to carol's new address", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.deleteUrl = mails[0]?.url;
+    },
+    check: async ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, ["carol.new@example.com"]);
+      assert.equal(mail.kind, "delete-account");
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/delete-user/callback?token=${mail.token}&callbackURL=%2Fgoodbye`);
+      const { rows } = await ctx.sql('SELECT "value" FROM "verification" WHERE "identifier" = $1', [`delete-account-${mail.token}`]);
+      assert.deepEqual(rows, [{ value: ctx.state.carolId }], "delete-account-<token> row for carol");
+    },
+  }),
+  step("delete-user/callback: the mailed link without a session → 404", (ctx) => ({ rawPath: linkTarget(ctx.state.deleteUrl), ...ISO }), { expect: 404 }),
+  step("delete-user/callback: the mailed link → 302 /goodbye", (ctx) => ({ rawPath: linkTarget(ctx.state.deleteUrl) }), {
+    expect: 302,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT count(*)::int AS n FROM "user" WHERE "id" = $1', [ctx.state.carolId]);
+      assert.equal(rows[0].n, 0, "carol deleted");
+    },
+  }),
+  step("get-session: after deleting through the mailed link", { path: "/get-session" }, { expect: 200 }),
+  step("delete-user: dave asks for a link (no callbackURL)", post("/delete-user", {}, { jar: "dave" }), { expect: 200 }),
+  mailStep("mail: delete-account link to dave, callbackURL defaults to /", 1, {
+    save: ({ mails }, ctx) => {
+      ctx.state.daveDeleteToken = mails[0]?.token;
+    },
+    check: ({ mails }, ctx) => {
+      const mail = onlyMail(mails);
+      assert.deepEqual(mail.to, [DAVE.email]);
+      assert.equal(mail.url, `${ctx.baseUrl}/api/auth/delete-user/callback?token=${mail.token}&callbackURL=%2F`);
+    },
+  }),
+  step("delete-user: dave confirms with the mailed token in the body", (ctx) => post("/delete-user", { token: ctx.state.daveDeleteToken }, { jar: "dave" }), {
+    expect: 200,
+    check: async (res, ctx) => {
+      const { rows } = await ctx.sql('SELECT count(*)::int AS n FROM "user" WHERE "id" = $1', [ctx.state.daveId]);
+      assert.equal(rows[0].n, 0, "dave deleted");
+    },
+  }),
+  mailStep("mail: nothing else was sent", 0),
+];
+
+diffScenario("differential extended: mailed links — verification, two-step change-email, delete-user confirmation (§3.9, §3.10, §3.12, §11)", mailedLinks, {
+  skip: process.env.DIFF_EXTENDED === "0",
+  oracleEnv: { ORACLE_DELETE_VERIFICATION: "1", ORACLE_CHANGE_EMAIL_CONFIRMATION: "1" },
+  oursEnv: { DELETE_USER_SEND_VERIFICATION: "true", CHANGE_EMAIL_SEND_CONFIRMATION: "true" },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Rate limiting (§7.2): enabled explicitly on both sides with database storage, so the rateLimit

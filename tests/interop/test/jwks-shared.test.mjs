@@ -77,7 +77,8 @@ describe("jwks shared with Better Auth", () => {
     await mintedByOneUsedByTheOther(s, s.oracle, s.ours, /^"\$ba\$2\$[0-9a-f]+"$/);
   });
 
-  it("a token from Better Auth's /token is accepted by our task API, and a tampered one is not", async () => {
+  // The task API (/api/tasks) is ours only: the Node stand-in of the self-check (OURS=node) has none.
+  it("a token from Better Auth's /token is accepted by our task API, and a tampered one is not", { skip: OURS_KIND === "node" && "OURS=node: the Node stand-in has no task API" }, async () => {
     const db = await createDatabase("node-token-tasks");
     const oracle = await startOracle({ databaseUrl: db.url, label: "node-token-oracle" });
     // Better Auth's tokens name its own origin as issuer and audience; ours is told to expect them.

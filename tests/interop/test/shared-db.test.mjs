@@ -255,8 +255,9 @@ describe("shared database: ours adopts a database created by Better Auth's migra
     assert.equal(reset.status, 200, reset.text);
     const verify = await postJson(oracle, "/send-verification-email", { email: u1.email }, { cookie: seeded.u1.cookie, origin: oracle.baseUrl });
     assert.equal(verify.status, 200, verify.text);
-    seeded.verifyMail = oracle.mails().find((m) => m.kind === "verify-email");
-    seeded.resetMail = oracle.mails().find((m) => m.kind === "reset-password");
+    // Both went to the oracle's SMTP listener (Better Auth awaits the sender, so they are there already).
+    seeded.verifyMail = await oracle.waitForMail((m) => m.kind === "verify-email");
+    seeded.resetMail = await oracle.waitForMail((m) => m.kind === "reset-password");
     rowsBefore = await snapshotRows(db);
     schemaBefore = await describeSchema(db);
     ours = await startOurs({ databaseUrl: db.url, label: `adopt-ours-${OURS_KIND}` });
@@ -303,6 +304,8 @@ describe("shared database: ours adopts a database created by Better Auth's migra
   it("a password-reset token issued by Node is redeemed on ours", async () => {
     assert.ok(seeded.resetMail?.token, "Node sent a reset mail");
     assert.match(seeded.resetMail.token, /^[A-Za-z0-9]{24}$/);
+    assert.equal(seeded.resetMail.url, `${oracle.baseUrl}/api/auth/reset-password/${seeded.resetMail.token}?callbackURL=%2Freset`);
+    assert.deepEqual(seeded.resetMail.to, [seeded.u2.email]);
     const res = await postJson(ours, "/reset-password", { newPassword: "brand-new-password-1", token: seeded.resetMail.token });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json, { status: true });
@@ -337,5 +340,30 @@ describe("shared database: ours adopts a database created by Better Auth's migra
     assert.notEqual(rows[0].userAgent, null, "userAgent is '' (not NULL) when absent");
     const onNode = await signIn(oracle, u.email, u.password);
     assert.equal(onNode.status, 200, onNode.text);
+  });
+
+  it("links mailed by ours (password reset, e-mail verification) are redeemed by Node", async () => {
+    const u = newUser("d4");
+    const { user } = await signUp(ours, u);
+    const reset = await postJson(ours, "/request-password-reset", { email: u.email, redirectTo: "/reset" });
+    assert.equal(reset.status, 200, reset.text);
+    const verify = await postJson(ours, "/send-verification-email", { email: u.email });
+    assert.equal(verify.status, 200, verify.text);
+    // Ours sends after responding: wait (bounded) for both messages at its SMTP listener.
+    const resetMail = await ours.waitForMail((m) => m.kind === "reset-password" && m.to.includes(u.email));
+    const verifyMail = await ours.waitForMail((m) => m.kind === "verify-email" && m.to.includes(u.email));
+    assert.equal(resetMail.url, `${ours.baseUrl}/api/auth/reset-password/${resetMail.token}?callbackURL=%2Freset`);
+    assert.equal(verifyMail.url, `${ours.baseUrl}/api/auth/verify-email?token=${verifyMail.token}&callbackURL=%2F`);
+
+    const redeemed = await postJson(oracle, "/reset-password", { newPassword: "reset-on-node-1", token: resetMail.token });
+    assert.equal(redeemed.status, 200, `Node redeems ours' reset token: ${redeemed.text}`);
+    assert.equal((await signIn(ours, u.email, "reset-on-node-1")).status, 200, "ours verifies the password Node stored");
+
+    const link = new URL(verifyMail.url);
+    const verified = await rawRequest(oracle.baseUrl, { path: `${link.pathname}${link.search}` });
+    assert.equal(verified.status, 302, `Node follows ours' verification link: ${verified.text}`);
+    assert.equal(verified.headers.location, "/");
+    const { rows } = await db.query(`SELECT "emailVerified" FROM "user" WHERE "id" = $1`, [user.id]);
+    assert.equal(rows[0].emailVerified, true);
   });
 });
