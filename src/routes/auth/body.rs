@@ -203,6 +203,24 @@ pub fn query_object(query_string: &str) -> Map<String, Value> {
     query
 }
 
+/// The query of an e-mailed link (`?token=...&callbackURL=...`): parsed, validated, and its
+/// `callbackURL` checked as the route's `originCheck` does (`verify-email`, `delete-user/callback`).
+pub fn link_query(
+    query_string: &str,
+    origins: &crate::auth::origin::TrustedOrigins,
+) -> Result<Map<String, Value>, ApiError> {
+    let query = query_object(query_string);
+    validate_query(
+        &query,
+        &[req("token", Kind::String), opt("callbackURL", Kind::String)],
+    )?;
+    origins.check_url(
+        query.get("callbackURL"),
+        crate::auth::origin::UrlLabel::CallbackUrl,
+    )?;
+    Ok(query)
+}
+
 /// Validates a query object against `fields` (`[query.token] ...` messages).
 pub fn validate_query(query: &Map<String, Value>, fields: &[Field]) -> Result<(), ApiError> {
     check_fields("query", query, fields)

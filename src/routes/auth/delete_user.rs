@@ -7,12 +7,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, opt, query_object, req, str_field, validate, validate_query};
+use super::body::{Kind, RawBody, link_query, opt, str_field, validate};
 use super::guard::{Caller, Reply, lookup_session, require_session, respond};
 use super::update_user::check_length;
 use super::{AuthHeaders, AuthRequest, origin_check};
 use crate::auth::email::{Template, delete_account_link};
-use crate::auth::origin::UrlLabel;
 use crate::auth::{sessions, users, verification};
 use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -203,14 +202,7 @@ pub async fn delete_user_callback(
     ctx: AuthRequest,
     http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query_object(http.query_string());
-    validate_query(
-        &query,
-        &[req("token", Kind::String), opt("callbackURL", Kind::String)],
-    )?;
-    state
-        .origins
-        .check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
+    let query = link_query(http.query_string(), &state.origins)?;
     if !state.config.flows.delete_user_enabled {
         return Err(ApiError::NotFoundMessage {
             code: ErrorCode::NotFound,

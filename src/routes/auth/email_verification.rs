@@ -7,14 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, opt, query_object, req, str_field, validate, validate_query};
+use super::body::{Kind, RawBody, link_query, opt, req, str_field, validate};
 use super::email_change::{append_query, confirm_change};
 use super::guard::{Reply, lookup_session, respond};
 use super::mail::{send_verification, sign_token};
 use super::sessions::StatusResponse;
 use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
 use crate::auth::email_token::{self, EmailClaims, EmailToken, TokenError};
-use crate::auth::origin::UrlLabel;
 use crate::auth::{sessions, users};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
@@ -138,14 +137,7 @@ pub async fn verify_email(
     ctx: AuthRequest,
     http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query_object(http.query_string());
-    validate_query(
-        &query,
-        &[req("token", Kind::String), opt("callbackURL", Kind::String)],
-    )?;
-    state
-        .origins
-        .check_url(query.get("callbackURL"), UrlLabel::CallbackUrl)?;
+    let query = link_query(http.query_string(), &state.origins)?;
     let token = str_field(&query, "token").unwrap_or_default();
     let callback = str_field(&query, "callbackURL").filter(|c| !c.is_empty());
     let mut headers = AuthHeaders::default();
