@@ -35,6 +35,7 @@ Environment (a .env file in the working directory is read first):
                                HS256 bearer JWTs on the task API are checked only when these are set
   JWKS_ROTATION_INTERVAL       key lifetime before a new one is minted (default: never)
   JWKS_GRACE_PERIOD            expired keys stay published this long (default 2592000 s)
+  JWKS_CACHE_TTL               seconds the decrypted signing key is reused (default 30; 0 = never)
   RATE_LIMIT_ENABLED           true (default) or false; /api/auth/* only
   RATE_LIMIT_WINDOW, RATE_LIMIT_MAX   default limit per IP and path (10 s, 100)
   RATE_LIMIT_RULES             per-path overrides: /sign-in/email=5/60,/get-session=off

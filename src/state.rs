@@ -21,6 +21,8 @@ pub struct AppState {
     /// Throttles the sweep of expired `verification` rows.
     pub sweeper: Sweeper,
     pub rate_limiter: RateLimiter,
+    /// The decrypted JWT signing key, briefly cached.
+    pub signing_keys: crate::auth::jwks::KeyCache,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             mailer,
             sweeper: Sweeper::default(),
             rate_limiter,
+            signing_keys: Default::default(),
         })
     }
 

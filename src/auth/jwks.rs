@@ -162,6 +162,61 @@ pub async fn signing_key(
     decode_private(config, &row)
 }
 
+/// The decrypted signing key, reused for `JWKS_CACHE_TTL` so a token costs no query and no
+/// decryption. A cached key is never used past its own `expiresAt`; a key minted elsewhere (another
+/// instance, a Node Better Auth) is picked up when the entry ages out.
+#[derive(Default)]
+pub struct KeyCache {
+    entry: std::sync::Mutex<Option<CachedKey>>,
+}
+
+struct CachedKey {
+    key: std::sync::Arc<SigningKey>,
+    fetched: std::time::Instant,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl KeyCache {
+    /// The signing key, from the cache while it is fresh, else from the `jwks` table.
+    pub async fn get(
+        &self,
+        conn: &mut AsyncPgConnection,
+        config: &Config,
+    ) -> anyhow::Result<std::sync::Arc<SigningKey>> {
+        let ttl = config.jwt.key_cache_ttl;
+        if let Some(key) = self.fresh(ttl) {
+            return Ok(key);
+        }
+        let row = match latest_live(conn).await? {
+            Some(row) => row,
+            None => mint(conn, config).await?,
+        };
+        let key = std::sync::Arc::new(decode_private(config, &row)?);
+        if !ttl.is_zero() {
+            let entry = CachedKey {
+                key: key.clone(),
+                fetched: std::time::Instant::now(),
+                expires_at: row.expires_at,
+            };
+            *self
+                .entry
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(entry);
+        }
+        Ok(key)
+    }
+
+    fn fresh(&self, ttl: std::time::Duration) -> Option<std::sync::Arc<SigningKey>> {
+        let guard = self
+            .entry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = guard.as_ref()?;
+        let live = entry.expires_at.is_none_or(|at| at > Utc::now());
+        (live && entry.fetched.elapsed() < ttl).then(|| entry.key.clone())
+    }
+}
+
 /// Decrypts and imports a row's private key; checks it matches the public key.
 pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> {
     use anyhow::Context as _;

@@ -70,11 +70,12 @@ pub fn sign_hs256(config: &Config, payload: &Map<String, Value>) -> String {
 pub async fn issue(
     conn: &mut AsyncPgConnection,
     config: &Config,
+    keys: &jwks::KeyCache,
     user: &User,
 ) -> anyhow::Result<String> {
     let payload = payload(user, config, chrono::Utc::now().timestamp());
     Ok(match config.jwt.alg {
-        JwtAlg::EdDsa => sign_eddsa(&jwks::signing_key(conn, config).await?, &payload),
+        JwtAlg::EdDsa => sign_eddsa(&*keys.get(conn, config).await?, &payload),
         JwtAlg::Hs256 => sign_hs256(config, &payload),
     })
 }

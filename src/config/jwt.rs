@@ -24,6 +24,9 @@ pub struct JwtConfig {
     pub rotation_interval: Option<Duration>,
     /// An expired key stays in `/jwks` this long (`jwks.gracePeriod`, default 30 days).
     pub grace_period: Duration,
+    /// How long the decrypted signing key is reused before the `jwks` table is read again
+    /// (`JWKS_CACHE_TTL`, default 30 s; `0` reads it for every token).
+    pub key_cache_ttl: Duration,
 }
 
 impl Default for JwtConfig {
@@ -33,6 +36,7 @@ impl Default for JwtConfig {
             expires_in: Duration::from_secs(15 * 60),
             rotation_interval: None,
             grace_period: Duration::from_secs(2_592_000),
+            key_cache_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -95,6 +99,7 @@ pub(super) fn parse(var: &impl Fn(&str) -> Option<String>) -> Result<JwtConfig, 
         expires_in: span(var, "JWT_EXPIRES_IN", 1)?.unwrap_or(defaults.expires_in),
         rotation_interval: span(var, "JWKS_ROTATION_INTERVAL", 1)?,
         grace_period: span(var, "JWKS_GRACE_PERIOD", 0)?.unwrap_or(defaults.grace_period),
+        key_cache_ttl: span(var, "JWKS_CACHE_TTL", 0)?.unwrap_or(defaults.key_cache_ttl),
     })
 }
 

@@ -179,6 +179,8 @@ pub fn test_config(database_url: &str) -> Config {
     config.email.outbox_dir = std::env::temp_dir().join("better-auth-actix-test-outbox");
     // Tests sign in many times from 127.0.0.1; rate-limit tests turn it back on.
     config.rate_limit.enabled = false;
+    // Tests rewrite `jwks` rows behind the server's back; read the table for every token.
+    config.jwt.key_cache_ttl = std::time::Duration::ZERO;
     config
 }
 

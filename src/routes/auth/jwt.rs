@@ -64,7 +64,8 @@ pub async fn get_token(
     let authed = require_session(&state, &ctx).await?;
     let result = async {
         let mut conn = state.conn().await?;
-        let token = jwt_sign::issue(&mut conn, &state.config, &authed.user).await?;
+        let token =
+            jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &authed.user).await?;
         Reply::json(&TokenResponse { token })
     }
     .await;

@@ -69,7 +69,7 @@ pub async fn get_session(
         headers.set_session(&state, &session.token, false, false);
     }
     // The jwt plugin's after-hook: a fresh JWT whenever a session was found.
-    headers.set_jwt(jwt_sign::issue(&mut conn, &state.config, &user).await?);
+    headers.set_jwt(jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &user).await?);
     let body = SessionWithUser {
         session: session.into(),
         user: user.into(),
