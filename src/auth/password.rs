@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization as _;
 
 use crate::config::PasswordHasherKind;
+use crate::error::{ApiError, ErrorCode};
 
 /// Better Auth's length limits, in UTF-16 code units as JavaScript's `.length` counts them.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -21,6 +22,18 @@ pub const MAX_PASSWORD_LEN: usize = 128;
 /// The length Better Auth sees: UTF-16 code units.
 pub fn js_length(s: &str) -> usize {
     s.encode_utf16().count()
+}
+
+/// Better Auth's `assertPasswordNotTooShort` / `assertPasswordNotTooLong` (UTF-16 length).
+pub fn check_length(password: &str, check_min: bool) -> Result<(), ApiError> {
+    let length = js_length(password);
+    if check_min && length < MIN_PASSWORD_LEN {
+        return Err(ApiError::BadRequest(ErrorCode::PasswordTooShort));
+    }
+    if length > MAX_PASSWORD_LEN {
+        return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
+    }
+    Ok(())
 }
 
 /// Hashes and verifies passwords off the async executor.

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, link_query, opt, str_field, validate};
 use super::guard::{Caller, Reply, lookup_session, require_session, respond};
-use super::update_user::check_length;
 use super::{AuthHeaders, AuthRequest, origin_check};
 use crate::auth::email::{Template, delete_account_link};
+use crate::auth::password::check_length;
 use crate::auth::{sessions, users, verification};
 use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};

@@ -113,3 +113,24 @@ pub(crate) fn is_truthy(v: &Value) -> bool {
         _ => true,
     }
 }
+
+/// Signs a user in, as sign-in and sign-up do: a session (one day when `rememberMe` is false, else
+/// `expiresIn`) and its cookies, `dont_remember` included (`better-auth/src/cookies/index.ts`).
+pub async fn start_session(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    ctx: &AuthRequest,
+    user_id: &str,
+    remember_me: Option<bool>,
+) -> Result<(crate::db::models::Session, AuthHeaders), ApiError> {
+    let dont_remember = remember_me == Some(false);
+    let lifetime = if dont_remember {
+        crate::auth::sessions::DONT_REMEMBER_LIFETIME
+    } else {
+        state.config.session.expires_in
+    };
+    let session = crate::auth::sessions::create(conn, user_id, &ctx.client, lifetime).await?;
+    let mut headers = AuthHeaders::default();
+    headers.set_session(state, &session.token, dont_remember, ctx.dont_remember);
+    Ok((session, headers))
+}

@@ -7,9 +7,8 @@ use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
 use super::mail::send_verification;
-use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
-use crate::auth::password::{MAX_PASSWORD_LEN, js_length};
-use crate::auth::sessions::{self, DONT_REMEMBER_LIFETIME};
+use super::{AuthRequest, UserResponse, origin_check, start_session};
+use crate::auth::password::check_length;
 use crate::auth::users;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
@@ -80,9 +79,8 @@ pub async fn sign_in_email(
     if !users::is_valid_email(email) {
         return Err(ApiError::BadRequest(ErrorCode::InvalidEmail));
     }
-    if js_length(secrecy::ExposeSecret::expose_secret(&password)) > MAX_PASSWORD_LEN {
-        return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
-    }
+    // sign-in.ts checks only the maximum.
+    check_length(secrecy::ExposeSecret::expose_secret(&password), false)?;
     let found = {
         let mut conn = state.conn().await?;
         match users::find_by_email(&mut conn, email).await? {
@@ -122,16 +120,10 @@ pub async fn sign_in_email(
     if let Some(new_hash) = upgraded {
         users::update_password(&mut conn, &user.id, &new_hash).await?;
     }
-    let dont_remember = bool_field(obj, "rememberMe") == Some(false);
-    let lifetime = if dont_remember {
-        DONT_REMEMBER_LIFETIME
-    } else {
-        state.config.session.expires_in
-    };
-    let session = sessions::create(&mut conn, &user.id, &ctx.client, lifetime).await?;
+    let remember_me = bool_field(obj, "rememberMe");
+    let (session, mut headers) =
+        start_session(&state, &mut conn, &ctx, &user.id, remember_me).await?;
     tracing::info!(target: "audit", event = "sign_in", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-    let mut headers = AuthHeaders::default();
-    headers.set_session(&state, &session.token, dont_remember, ctx.dont_remember);
     let url = str_field(obj, "callbackURL")
         .filter(|s| !s.is_empty())
         .map(str::to_owned);

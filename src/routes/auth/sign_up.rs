@@ -7,9 +7,8 @@ use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
 use super::mail::send_verification;
-use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
-use crate::auth::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, js_length};
-use crate::auth::sessions::{self, DONT_REMEMBER_LIFETIME};
+use super::{AuthHeaders, AuthRequest, UserResponse, origin_check, start_session};
+use crate::auth::password::check_length;
 use crate::auth::users::{self, SignUp};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
@@ -79,13 +78,7 @@ pub async fn sign_up_email(
         str_field(obj, "email").unwrap_or_default(),
         str_field(obj, "password").unwrap_or_default(),
     );
-    let length = js_length(password);
-    if length < MIN_PASSWORD_LEN {
-        return Err(ApiError::BadRequest(ErrorCode::PasswordTooShort));
-    }
-    if length > MAX_PASSWORD_LEN {
-        return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
-    }
+    check_length(password, true)?;
     let flows = &state.config.flows;
     if users::find_by_email(&mut *state.conn().await?, email)
         .await?
@@ -121,16 +114,9 @@ pub async fn sign_up_email(
         };
         return Ok(AuthHeaders::default().json(StatusCode::OK, &body));
     }
-    let dont_remember = bool_field(obj, "rememberMe") == Some(false);
-    let lifetime = if dont_remember {
-        DONT_REMEMBER_LIFETIME
-    } else {
-        state.config.session.expires_in
-    };
-    let session = sessions::create(&mut conn, &user.id, &ctx.client, lifetime).await?;
+    let remember_me = bool_field(obj, "rememberMe");
+    let (session, headers) = start_session(&state, &mut conn, &ctx, &user.id, remember_me).await?;
     tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-    let mut headers = AuthHeaders::default();
-    headers.set_session(&state, &session.token, dont_remember, ctx.dont_remember);
     let body = SignUpResponse {
         token: Some(session.token),
         user: user.into(),

@@ -12,7 +12,7 @@ use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate, vali
 use super::guard::{Authed, Reply, require_session, respond};
 use super::sessions::StatusResponse;
 use super::{AuthRequest, UserResponse, is_truthy, origin_check};
-use crate::auth::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, js_length};
+use crate::auth::password::check_length;
 use crate::auth::{sessions, users};
 use crate::db::models::UserChanges;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -235,16 +235,4 @@ async fn apply_password_change(
     .await?;
     tracing::info!(target: "audit", event = "change_password", user_id, revoked_sessions = revoke);
     Ok((token, authed.user.clone().into()))
-}
-
-/// Better Auth's `assertPasswordNotTooShort` / `assertPasswordNotTooLong` (UTF-16 length).
-pub fn check_length(password: &str, check_min: bool) -> Result<(), ApiError> {
-    let length = js_length(password);
-    if check_min && length < MIN_PASSWORD_LEN {
-        return Err(ApiError::BadRequest(ErrorCode::PasswordTooShort));
-    }
-    if length > MAX_PASSWORD_LEN {
-        return Err(ApiError::BadRequest(ErrorCode::PasswordTooLong));
-    }
-    Ok(())
 }
