@@ -83,6 +83,8 @@ error_codes! {
     Forbidden = "FORBIDDEN" => "You may only access your own tasks",
     NotFound = "NOT_FOUND" => "Not Found",
     InvalidQuery = "INVALID_QUERY" => "Invalid query parameter",
+    RequestTimeout = "REQUEST_TIMEOUT" => "The request was not received in time",
+    ServiceUnavailable = "SERVICE_UNAVAILABLE" => "Service temporarily unavailable; retry shortly",
 }
 
 // Written by hand: the derive does not see the macro-generated `#[serde(rename)]`s and would
@@ -167,7 +169,14 @@ pub enum ApiError {
     /// 429, Better Auth's message-only body; the header is `X-Retry-After`.
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
-    /// 500; the cause goes to the log, never to the client.
+    /// 408: the request body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection closes.
+    #[error("request body timed out")]
+    RequestTimeout,
+    /// 503 with `Retry-After`: a backing store (the database) is unreachable or its pool timed out.
+    #[error("service unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// 500; the cause goes to the log, never to the client. An outage found in its cause chain
+    /// answers 503 instead (see [`ApiError::is_outage`]).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
     /// An error that also carries response headers set before it happened (Better Auth keeps
@@ -266,6 +275,9 @@ impl ApiError {
                 code: None,
                 errors: None,
             },
+            ApiError::RequestTimeout => coded(ErrorCode::RequestTimeout),
+            ApiError::Unavailable(_) => coded(ErrorCode::ServiceUnavailable),
+            ApiError::Internal(cause) if is_outage(cause) => coded(ErrorCode::ServiceUnavailable),
             ApiError::Internal(_) => coded(ErrorCode::InternalServerError),
             ApiError::WithHeaders { error, .. } => return error.body(),
         })
@@ -290,6 +302,9 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(cause) if is_outage(cause) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::WithHeaders { error, .. } => error.status_code(),
         }
@@ -308,10 +323,26 @@ impl ResponseError for ApiError {
             }
             return response;
         }
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
+        let status = self.status_code();
+        match self {
+            // Outages are logged once per state change by `db::Health`, not once per request.
+            ApiError::Internal(cause) | ApiError::Unavailable(cause)
+                if status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                tracing::debug!(error = format!("{cause:#}"), "request failed: outage");
+            }
+            ApiError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed");
+            }
+            _ => {}
         }
-        let mut response = HttpResponse::build(self.status_code());
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        if let ApiError::RequestTimeout = self {
+            response.force_close();
+        }
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.insert_header(("X-Retry-After", retry_after_secs.to_string()));
         }
@@ -325,6 +356,55 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The `Retry-After` of a 503, in seconds.
+const RETRY_AFTER_SECS: &str = "2";
+
+impl ApiError {
+    /// Whether this error means a backing store is unavailable (answered 503, not 500).
+    pub fn is_outage(&self) -> bool {
+        match self {
+            ApiError::Unavailable(_) => true,
+            ApiError::Internal(cause) => is_outage(cause),
+            ApiError::WithHeaders { error, .. } => error.is_outage(),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a cause chain holds a lost or unreachable database: a pool error (timeout or a failed
+/// connect), a closed connection, or the server shutting down or starting up (SQLSTATE 57P01,
+/// 57P03: diesel reports those as `Unknown` with the server's message).
+pub fn is_outage(cause: &anyhow::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    cause.chain().any(|e| {
+        if e.is::<diesel_async::pooled_connection::deadpool::PoolError>()
+            || e.is::<diesel::ConnectionError>()
+            || e.is::<std::io::Error>()
+        {
+            return true;
+        }
+        match e.downcast_ref::<DieselError>() {
+            Some(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            Some(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                OUTAGE_MESSAGES.iter().any(|m| info.message().contains(m))
+            }
+            _ => false,
+        }
+    })
+}
+
+/// PostgreSQL's messages for a server going away or not yet accepting queries.
+const OUTAGE_MESSAGES: [&str; 5] = [
+    "terminating connection due to administrator command",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "connection closed",
+];
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         ApiError::Internal(e.into())
@@ -333,7 +413,7 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        ApiError::Internal(anyhow::anyhow!("database pool: {e}"))
+        ApiError::Unavailable(anyhow::Error::new(e).context("database pool"))
     }
 }
 
