@@ -1,11 +1,13 @@
 //! Building and running the server: `Application::build(config)` binds the port (0 picks one).
 
+use std::future::Future;
 use std::net::TcpListener;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::Server;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::KeepAlive;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -22,6 +24,7 @@ use crate::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -29,11 +32,18 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
-        let pool = build_pool(config.database_url(), config.database_pool_size)?;
+        let pool = build_pool(
+            config.database_url(),
+            config.database_pool_size,
+            config.database_timeout,
+        )?;
         tokio::spawn(warm_up(pool.clone(), config.database_pool_size.min(8)));
+        let limits = config.http;
         let state = web::Data::new(AppState::new(config, pool)?);
         let openapi = crate::routes::openapi();
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
+            let state = &app_state;
             let (app, _) =
                 crate::routes::register(App::new().app_data(state.clone()).into_utoipa_app())
                     .split_for_parts();
@@ -42,14 +52,32 @@ impl Application {
                 .default_service(web::to(not_found))
                 // Inside CORS: preflights are not counted, and a 429 still carries CORS headers.
                 .wrap(from_fn(crate::routes::auth::rate_limit))
-                .wrap(cors(&state))
+                .wrap(cors(state))
                 .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))
+                .wrap(from_fn(crate::transport::body_deadline))
                 .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
+                .wrap(from_fn(crate::transport::close_when_draining))
         })
+        .workers(limits.workers)
+        .max_connections(limits.max_connections)
+        .keep_alive(if limits.keep_alive.is_zero() {
+            KeepAlive::Disabled
+        } else {
+            KeepAlive::Timeout(limits.keep_alive)
+        })
+        .client_request_timeout(limits.request_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .shutdown_timeout(limits.shutdown_grace.as_secs())
+        // Signals are handled by `run_until_signalled`, which drains before stopping.
+        .disable_signals()
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The port actually bound.
@@ -60,6 +88,28 @@ impl Application {
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully: the listener closes, every
+    /// later response closes its connection, in-flight requests get `SHUTDOWN_GRACE_SECS` to
+    /// finish, and the database pool closes.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + 'static,
+    ) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let state = self.state.clone();
+        let stopper = actix_web::rt::spawn(async move {
+            signal.await;
+            tracing::info!("shutting down: no new connections, draining in-flight requests");
+            state.start_draining();
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        stopper.abort();
+        self.state.pool.close();
+        tracing::info!("stopped");
+        result
     }
 }
 
