@@ -25,6 +25,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    listener: TcpListener,
 }
 
 impl Application {
@@ -32,6 +33,8 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
+        // Kept to refuse new connections at shutdown, before actix lets go of its own handle.
+        let listener_guard = listener.try_clone()?;
         let pool = build_pool(
             config.database_url(),
             config.database_pool_size,
@@ -77,6 +80,7 @@ impl Application {
             port,
             server,
             state,
+            listener: listener_guard,
         })
     }
 
@@ -90,19 +94,34 @@ impl Application {
         self.server.await
     }
 
-    /// Serves until `signal` completes, then shuts down gracefully: the listener closes, every
-    /// later response closes its connection, in-flight requests get `SHUTDOWN_GRACE_SECS` to
-    /// finish, and the database pool closes.
+    /// Serves until `signal` completes, then shuts down gracefully:
+    /// 1. new connections are refused at once (the listener stops listening);
+    /// 2. every request still sent on an open connection is answered, with `Connection: close`;
+    /// 3. once no request has started for a moment (at most `DRAIN_LIMIT`), actix stops: idle
+    ///    connections close and requests still in flight get `SHUTDOWN_GRACE_SECS` to finish;
+    /// 4. the database pool closes.
     pub async fn run_until(
         self,
         signal: impl Future<Output = ()> + 'static,
     ) -> std::io::Result<()> {
         let handle = self.server.handle();
         let state = self.state.clone();
+        let listener = self.listener;
         let stopper = actix_web::rt::spawn(async move {
             signal.await;
-            tracing::info!("shutting down: no new connections, draining in-flight requests");
-            state.start_draining();
+            tracing::info!("shutting down: refusing new connections, draining open ones");
+            handle.pause().await;
+            // On Linux a listening socket shut down for reading stops listening: connecting
+            // clients are refused at once instead of waiting in the backlog to be reset.
+            if let Err(e) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Read) {
+                tracing::debug!(error = %e, "could not stop listening early");
+            }
+            state.drain.start();
+            let grace = state.config.http.shutdown_grace;
+            state
+                .drain
+                .settle(DRAIN_QUIET, grace.min(DRAIN_LIMIT))
+                .await;
             handle.stop(true).await;
         });
         let result = self.server.await;
@@ -112,6 +131,12 @@ impl Application {
         result
     }
 }
+
+/// How long no request may start before draining is over and idle connections are closed.
+const DRAIN_QUIET: std::time::Duration = std::time::Duration::from_millis(200);
+/// The longest the draining step waits; a request still running then (a stalled upload) gets the
+/// grace period of actix's stop, so the whole shutdown takes at most this plus the grace period.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Opens a few connections ahead of the first requests; failures are left to readiness to report.
 async fn warm_up(pool: crate::db::DbPool, connections: usize) {

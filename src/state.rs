@@ -25,8 +25,8 @@ pub struct AppState {
     pub signing_keys: crate::auth::jwks::KeyCache,
     /// Whether the database is reachable, for logging outages once.
     pub db_health: crate::db::Health,
-    /// Set at shutdown: responses then close their connections.
-    draining: std::sync::atomic::AtomicBool,
+    /// Graceful shutdown: whether the server is draining, and the requests in flight.
+    pub drain: crate::transport::Drain,
 }
 
 impl AppState {
@@ -48,19 +48,8 @@ impl AppState {
             rate_limiter,
             signing_keys: Default::default(),
             db_health: Default::default(),
-            draining: Default::default(),
+            drain: Default::default(),
         })
-    }
-
-    /// Whether the server is shutting down.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Starts draining: every later response closes its connection.
-    pub fn start_draining(&self) {
-        self.draining
-            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// One connection from the pool; 503 when the database cannot be reached in time.

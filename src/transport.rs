@@ -5,6 +5,7 @@
 use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -38,19 +39,80 @@ pub async fn body_deadline(
     next.call(req).await
 }
 
-/// Marks every response `Connection: close` once the server is draining.
+/// Counts the requests in flight and, once the server is draining, marks every response
+/// `Connection: close`.
 pub async fn close_when_draining(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let _in_flight = state.as_ref().map(|s| s.drain.enter());
     let mut res = next.call(req).await?;
-    if state.is_some_and(|s| s.is_draining()) {
+    if state.as_ref().is_some_and(|s| s.drain.is_draining()) {
         res.response_mut()
             .head_mut()
             .set_connection_type(ConnectionType::Close);
     }
     Ok(res)
+}
+
+/// Graceful shutdown's bookkeeping: whether the server drains, and the requests in flight.
+///
+/// actix's own graceful stop closes a keep-alive connection without answering a request the
+/// client has just sent on it (actix-http's `Flags::DRAINING`). So the server first stops
+/// accepting, then answers every request with `Connection: close` until no request has started
+/// for a quiet moment, and only then lets actix stop; see `startup::Application::run_until`.
+#[derive(Debug, Default)]
+pub struct Drain {
+    draining: AtomicBool,
+    in_flight: AtomicUsize,
+    started: AtomicU64,
+}
+
+/// A request in flight; leaving (or being dropped when the client goes away) counts it out.
+pub struct InFlight<'a>(&'a Drain);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Drain {
+    /// Counts a request in.
+    pub fn enter(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.started.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    /// Whether the server is shutting down.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    /// Starts draining: every later response closes its connection.
+    pub fn start(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Waits until nothing is in flight and no request has started for `quiet`, or `limit` passes.
+    pub async fn settle(&self, quiet: Duration, limit: Duration) {
+        let give_up = tokio::time::Instant::now() + limit;
+        while tokio::time::Instant::now() < give_up {
+            let started = self.started.load(Ordering::Relaxed);
+            if self.in_flight.load(Ordering::Relaxed) == 0 {
+                tokio::time::sleep(quiet).await;
+                if self.in_flight.load(Ordering::Relaxed) == 0
+                    && self.started.load(Ordering::Relaxed) == started
+                {
+                    return;
+                }
+            } else {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
 }
 
 /// Whether a body read failed because the body deadline passed.
@@ -94,6 +156,26 @@ impl Stream for Deadline {
 mod tests {
     use super::*;
     use futures_util::StreamExt as _;
+
+    #[actix_web::test]
+    async fn settling_waits_for_requests_in_flight_and_a_quiet_moment() {
+        let drain = Drain::default();
+        let request = drain.enter();
+        let started = tokio::time::Instant::now();
+        let settled = async {
+            drain
+                .settle(Duration::from_millis(30), Duration::from_secs(5))
+                .await;
+            started.elapsed()
+        };
+        let finish = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            drop(request);
+        };
+        let (waited, ()) = tokio::join!(settled, finish);
+        assert!(waited >= Duration::from_millis(130), "{waited:?}");
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+    }
 
     #[actix_web::test]
     async fn a_body_that_stalls_fails_with_a_timeout_and_one_that_arrives_passes() {

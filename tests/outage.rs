@@ -30,7 +30,10 @@ async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
             .await
             .expect("request");
         assert_eq!(response.status(), 503, "{path}");
-        assert_eq!(common::header(response.headers(), "retry-after").as_deref(), Some("2"));
+        assert_eq!(
+            common::header(response.headers(), "retry-after").as_deref(),
+            Some("2")
+        );
         let body: serde_json::Value = response.json().await.expect("json");
         assert_eq!(body["code"], "SERVICE_UNAVAILABLE", "{path}");
     }
@@ -41,15 +44,28 @@ async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
         )
         .await;
     assert_eq!(sign_in.status(), 503);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    let ready = app.client.get(app.url("/ready")).send().await.expect("ready");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let ready = app
+        .client
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .expect("ready");
     assert_eq!(ready.status(), 503);
 }
 
 /// Closes the test database to new connections and terminates every open one, as a restart does,
 /// for `down`, then opens it again.
 async fn restart_database(database_url: String, down: Duration) {
-    let name = database_url.rsplit('/').next().unwrap_or_default().to_owned();
+    let name = database_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let admin = format!("{}/postgres", common::server_url());
     let close = format!(
         "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
@@ -82,9 +98,13 @@ async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknow
                 while Instant::now() < deadline {
                     n += 1;
                     let body = json!({"title": format!("w{writer}-{n}")});
-                    let reply = send(&app, Method::POST, "/api/tasks", &user.token, Some(&body)).await;
+                    let reply =
+                        send(&app, Method::POST, "/api/tasks", &user.token, Some(&body)).await;
                     if reply.status == 201 {
-                        acknowledged.lock().await.insert(reply.json()["id"].to_string());
+                        acknowledged
+                            .lock()
+                            .await
+                            .insert(reply.json()["id"].to_string());
                     } else {
                         assert_eq!(reply.status, 503, "{}", reply.text);
                         assert_eq!(reply.json()["code"], "SERVICE_UNAVAILABLE");
