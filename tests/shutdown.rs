@@ -125,21 +125,28 @@ async fn sigterm_under_keep_alive_load_answers_every_request_and_exits_within_th
         .expect("kill");
     assert!(status.success());
     let signal_at = Instant::now();
-    let exit = tokio::task::spawn_blocking(move || {
-        let status = server.wait().expect("wait");
+    // Read the log while the server runs, so a full pipe can never block it.
+    let stdout = server.stdout.take().expect("stdout");
+    let log_reader = std::thread::spawn(move || {
         let mut log = String::new();
-        if let Some(mut out) = server.stdout.take() {
-            use std::io::Read as _;
-            let _ = out.read_to_string(&mut log);
-        }
-        (status, log)
+        let _ = std::io::Read::read_to_string(&mut std::io::BufReader::new(stdout), &mut log);
+        log
     });
+    let pid = server.id();
+    let exit = tokio::task::spawn_blocking(move || server.wait().expect("wait"));
     // Keep the load on while the server drains and for a moment after it is gone.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let (status, log) = tokio::time::timeout(Duration::from_secs(10), exit)
-        .await
-        .expect("the server did not exit within the grace period")
-        .expect("join");
+    let status = match tokio::time::timeout(Duration::from_secs(10), exit).await {
+        Ok(status) => status.expect("join"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            let log = log_reader.join().unwrap_or_default();
+            panic!("the server did not exit within the grace period; its log:\n{log}");
+        }
+    };
+    let log = log_reader.join().expect("log reader");
     let stopped_after = signal_at.elapsed();
     stop.store(true, Ordering::Relaxed);
     for task in load {
