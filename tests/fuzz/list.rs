@@ -1,0 +1,154 @@
+//! Target `list`: the task list's query string (`ListParams::parse`): parameters within their
+//! documented bounds, or one 400 `INVALID_QUERY`, never anything else.
+
+use better_auth_actix::tasks::Priority;
+use better_auth_actix::tasks::list::{ListParams, MAX_LIMIT, Order, SortKey, Status};
+use proptest::prelude::*;
+
+use crate::support;
+
+const KEYS: &[&str] = &[
+    "status", "priority", "tag", "q", "sort", "order", "limit", "offset", "x", "Limit",
+];
+const VALUES: &[&str] = &[
+    "all",
+    "pending",
+    "completed",
+    "low",
+    "medium",
+    "high",
+    "created_at",
+    "updated_at",
+    "title",
+    "priority",
+    "due_date",
+    "asc",
+    "desc",
+    "0",
+    "1",
+    "500",
+    "501",
+    "-1",
+    "+5",
+    "05",
+    " 5",
+    "1e2",
+    "9223372036854775807",
+    "9223372036854775808",
+    "",
+    "\0",
+    "%",
+    "\u{e9}",
+];
+
+/// Ok params within bounds, or a 400 `INVALID_QUERY` listing one known problem per bad value.
+fn check(query: &str) -> Result<Option<ListParams>, TestCaseError> {
+    match ListParams::parse(query) {
+        Ok(p) => {
+            prop_assert!(
+                (1..=MAX_LIMIT).contains(&p.limit) && p.offset >= 0,
+                "{:?}",
+                p
+            );
+            prop_assert!(p.tag.as_deref() != Some("") && p.q.as_deref() != Some(""));
+            Ok(Some(p))
+        }
+        Err(e) => {
+            let (status, body) = support::envelope(&e);
+            prop_assert_eq!(status, 400);
+            prop_assert_eq!(&body["code"], "INVALID_QUERY");
+            let problem = regex::Regex::new(
+                r"^(the query string is malformed|(status|priority|sort|order) must be one of [a-z_]+(, [a-z_]+)+|(limit|offset) must be an integer from \d+ to \d+)$",
+            )
+            .unwrap();
+            for part in body["message"].as_str().unwrap().split("; ") {
+                prop_assert!(problem.is_match(part), "problem {:?}", part);
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The model: each recognised key's last value, and whether any value of a recognised key is bad.
+fn model(pairs: &[(String, String)]) -> Option<ListParams> {
+    let mut p = ListParams::default();
+    let mut bad = false;
+    for (key, value) in pairs {
+        let v = value.as_str();
+        let ok = match key.as_str() {
+            "status" => ["all", "pending", "completed"].contains(&v),
+            "priority" => Priority::parse(v).is_some(),
+            "sort" => ["created_at", "updated_at", "title", "priority", "due_date"].contains(&v),
+            "order" => ["asc", "desc"].contains(&v),
+            "limit" => v.parse::<i64>().is_ok_and(|n| (1..=MAX_LIMIT).contains(&n)),
+            "offset" => v.parse::<i64>().is_ok_and(|n| n >= 0),
+            _ => true,
+        };
+        bad |= !ok;
+        if !ok {
+            continue;
+        }
+        match key.as_str() {
+            "status" => {
+                p.status = [Status::All, Status::Pending, Status::Completed][[
+                    "all",
+                    "pending",
+                    "completed",
+                ]
+                .iter()
+                .position(|s| *s == v)
+                .unwrap()]
+            }
+            "priority" => p.priority = Priority::parse(v),
+            "tag" => p.tag = Some(value.clone()).filter(|t| !t.is_empty()),
+            "q" => p.q = Some(value.clone()).filter(|t| !t.is_empty()),
+            "sort" => {
+                p.sort = [
+                    SortKey::CreatedAt,
+                    SortKey::UpdatedAt,
+                    SortKey::Title,
+                    SortKey::Priority,
+                    SortKey::DueDate,
+                ][["created_at", "updated_at", "title", "priority", "due_date"]
+                    .iter()
+                    .position(|s| *s == v)
+                    .unwrap()]
+            }
+            "order" => p.order = if v == "asc" { Order::Asc } else { Order::Desc },
+            "limit" => p.limit = v.parse().unwrap(),
+            "offset" => p.offset = v.parse().unwrap(),
+            _ => {}
+        }
+    }
+    (!bad).then_some(p)
+}
+
+#[test]
+fn every_seed_replays_within_bounds_or_as_invalid_query() {
+    for (name, bytes) in support::corpus("list") {
+        check(&String::from_utf8_lossy(&bytes)).unwrap_or_else(|e| panic!("seed {name}: {e}"));
+    }
+}
+
+proptest! {
+    #![proptest_config(support::config())]
+
+    #[test]
+    fn arbitrary_query_strings_parse_within_bounds_or_as_invalid_query(query in support::text("list")) {
+        check(&query)?;
+    }
+
+    #[test]
+    fn encoded_parameters_parse_as_the_last_value_wins_model(
+        pairs in prop::collection::vec(
+            (
+                prop_oneof![4 => prop::sample::select(KEYS).prop_map(str::to_owned), 1 => any::<String>()],
+                prop_oneof![4 => prop::sample::select(VALUES).prop_map(str::to_owned), 1 => any::<i64>().prop_map(|n| n.to_string()), 1 => any::<String>()],
+            ),
+            0..8,
+        ),
+    ) {
+        let query = serde_urlencoded::to_string(&pairs).unwrap();
+        prop_assert_eq!(check(&query)?, model(&pairs), "{}", query);
+    }
+}
