@@ -176,6 +176,8 @@ queries = {
     "everything.txt": "status=completed&priority=high&tag=work&q=a%25b&sort=due_date&order=asc&limit=5&offset=10",
     "bad-values.txt": "status=done&priority=urgent&sort=name&order=up&limit=0&offset=-1",
     "limit-bounds.txt": "limit=500&limit=501&limit=1",
+    "limit-zero.txt": "limit=0",
+    "offset-negative.txt": "offset=-1",
     "offset-overflow.txt": "offset=9223372036854775808",
     "offset-max.txt": "offset=9223372036854775807",
     "signed-numbers.txt": "limit=%2B5&offset=+0",

@@ -45,6 +45,36 @@ fn every_seed_replays_without_accepting_a_forgery() {
 }
 
 #[test]
+fn named_seeds_verify_or_not() {
+    const TOKEN: &str = "ajtbBAnifMnyOz0PiNxG2J7dfp3heGaF";
+    let expected = [
+        ("raw-token.txt", Some(TOKEN)),
+        ("signed.txt", Some(TOKEN)),
+        ("signed-encoded.txt", Some(TOKEN)),
+        ("signed-urlsafe.txt", Some(TOKEN)),
+        ("signed-unpadded.txt", Some(TOKEN)),
+        ("lowercase-scheme.txt", Some(TOKEN)),
+        ("uppercase-scheme.txt", Some(TOKEN)),
+        ("other-secret.txt", None),
+        ("truncated-signature.txt", None),
+        ("forged-value.txt", None),
+        ("jwt-shaped.txt", None),
+        ("basic.txt", None),
+        ("scheme-only.txt", None),
+        ("no-space.txt", None),
+        ("tab.txt", None),
+        ("non-ascii-scheme.txt", None),
+        ("nul.txt", None),
+    ];
+    let seeds = support::corpus("bearer");
+    for (name, token) in expected {
+        let (_, bytes) = seeds.iter().find(|(n, _)| n == name).expect(name);
+        let got = bearer_credential(&String::from_utf8_lossy(bytes), &[secret()]);
+        assert_eq!(got.as_deref(), token, "{name}");
+    }
+}
+
+#[test]
 fn a_non_ascii_scheme_is_no_bearer_and_no_panic() {
     // Slicing `auth[..7]` panicked on these before `bearer_credential` used `get`.
     for auth in [

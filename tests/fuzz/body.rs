@@ -233,6 +233,41 @@ fn every_seed_replays_as_json_and_as_a_form() {
 }
 
 #[test]
+fn the_well_formed_seeds_validate() {
+    let seeds = support::corpus("body");
+    let parsed = |name: &str, content_type: &str| {
+        let (_, bytes) = seeds.iter().find(|(n, _)| n == name).expect(name);
+        let raw = RawBody {
+            bytes: Bytes::copy_from_slice(bytes),
+            content_type: Some(content_type.into()),
+        };
+        raw.parse(true).unwrap()
+    };
+    assert!(
+        validate(
+            parsed("sign-up.txt", "application/json").as_ref(),
+            SIGN_UP,
+            true
+        )
+        .is_ok()
+    );
+    assert!(
+        validate(
+            parsed("sign-in.txt", "application/json").as_ref(),
+            SIGN_IN,
+            false
+        )
+        .is_ok()
+    );
+    let form = parsed("form.txt", "application/x-www-form-urlencoded");
+    assert_eq!(form.as_ref().unwrap()["email"], "ada@example.com");
+    assert!(
+        validate(form.as_ref(), SIGN_UP, true).is_err(),
+        "rememberMe is a string in a form"
+    );
+}
+
+#[test]
 fn deep_nesting_is_a_400_not_a_stack_overflow() {
     let deep = "[".repeat(60_000);
     check_raw(deep.as_bytes(), Some("application/json"), false).unwrap();

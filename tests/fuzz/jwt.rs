@@ -100,6 +100,33 @@ fn every_seed_replays_without_accepting_a_forgery() {
     }
 }
 
+#[test]
+fn only_the_genuine_seeds_verify() {
+    // Signed with the right key and alg, unexpired, with `sub` (extra members are allowed).
+    const GENUINE: &[&str] = &[
+        "hs256-valid.txt",
+        "hs256-nested-payload.txt",
+        "huge-header.txt",
+        "jku-crit.txt",
+        "eddsa-valid.txt",
+        // The kid only selects the row (a bound parameter); the signature is the key's.
+        "kid-traversal.txt",
+    ];
+    let key = SigningKey::from_bytes(&SEED_KEY);
+    let jwk = public_jwk(&key);
+    let wrong: Vec<String> = support::corpus("jwt")
+        .into_iter()
+        .filter_map(|(name, bytes)| {
+            let token = String::from_utf8_lossy(&bytes);
+            let hs = verify_hs256(&token, &[secret()], &JwtPolicy::default()).map(|c| c.sub);
+            let ed = decode_eddsa::<Claims>(&token, &jwk, ISS, ISS).map(|c| c.sub);
+            let expected = GENUINE.contains(&name.as_str()).then(|| "u1".to_owned());
+            (hs.or(ed) != expected).then_some(name)
+        })
+        .collect();
+    assert!(wrong.is_empty(), "unexpected outcome for {wrong:?}");
+}
+
 proptest! {
     #![proptest_config(support::config())]
 

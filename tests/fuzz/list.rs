@@ -10,7 +10,24 @@ use crate::support;
 const KEYS: &[&str] = &[
     "status", "priority", "tag", "q", "sort", "order", "limit", "offset", "x", "Limit",
 ];
-const VALUES: &[&str] = &[
+const NUMBERS: &[&str] = &[
+    "0",
+    "1",
+    "499",
+    "500",
+    "501",
+    "-1",
+    "+5",
+    "05",
+    " 5",
+    "1e2",
+    "0x10",
+    "",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+];
+const WORDS: &[&str] = &[
     "all",
     "pending",
     "completed",
@@ -24,22 +41,36 @@ const VALUES: &[&str] = &[
     "due_date",
     "asc",
     "desc",
-    "0",
-    "1",
-    "500",
-    "501",
-    "-1",
-    "+5",
-    "05",
-    " 5",
-    "1e2",
-    "9223372036854775807",
-    "9223372036854775808",
+    "done",
+    "ALL",
     "",
     "\0",
     "%",
     "\u{e9}",
 ];
+
+/// One `key=value` pair, valid for its key most of the time, with boundary and hostile values.
+fn pair() -> impl Strategy<Value = (String, String)> {
+    let key =
+        prop_oneof![6 => prop::sample::select(KEYS).prop_map(str::to_owned), 1 => any::<String>()];
+    key.prop_flat_map(|key| {
+        let value = match key.as_str() {
+            "limit" | "offset" => prop_oneof![
+                3 => (-2i64..600).prop_map(|n| n.to_string()),
+                2 => prop::sample::select(NUMBERS).prop_map(str::to_owned),
+                1 => any::<i64>().prop_map(|n| n.to_string()),
+            ]
+            .boxed(),
+            "tag" | "q" => any::<String>().boxed(),
+            _ => prop_oneof![
+                6 => prop::sample::select(WORDS).prop_map(str::to_owned),
+                1 => any::<String>(),
+            ]
+            .boxed(),
+        };
+        (Just(key), value)
+    })
+}
 
 /// Ok params within bounds, or a 400 `INVALID_QUERY` listing one known problem per bad value.
 fn check(query: &str) -> Result<Option<ListParams>, TestCaseError> {
@@ -130,6 +161,32 @@ fn every_seed_replays_within_bounds_or_as_invalid_query() {
     }
 }
 
+#[test]
+fn named_seeds_parse_or_fail_as_documented() {
+    let seeds = support::corpus("list");
+    let parse = |name: &str| {
+        let (_, bytes) = seeds.iter().find(|(n, _)| n == name).expect(name);
+        ListParams::parse(&String::from_utf8_lossy(bytes))
+    };
+    let everything = parse("everything.txt").unwrap();
+    assert_eq!(
+        (everything.limit, everything.offset, everything.q.as_deref()),
+        (5, 10, Some("a%b"))
+    );
+    assert_eq!(parse("offset-max.txt").unwrap().offset, i64::MAX);
+    for name in [
+        "limit-zero.txt",
+        "offset-negative.txt",
+        "bad-values.txt",
+        "limit-bounds.txt",
+        "offset-overflow.txt",
+        "float-limit.txt",
+        "nul.txt",
+    ] {
+        assert!(parse(name).is_err(), "{name}");
+    }
+}
+
 proptest! {
     #![proptest_config(support::config())]
 
@@ -140,13 +197,7 @@ proptest! {
 
     #[test]
     fn encoded_parameters_parse_as_the_last_value_wins_model(
-        pairs in prop::collection::vec(
-            (
-                prop_oneof![4 => prop::sample::select(KEYS).prop_map(str::to_owned), 1 => any::<String>()],
-                prop_oneof![4 => prop::sample::select(VALUES).prop_map(str::to_owned), 1 => any::<i64>().prop_map(|n| n.to_string()), 1 => any::<String>()],
-            ),
-            0..8,
-        ),
+        pairs in prop::collection::vec(pair(), 0..5),
     ) {
         let query = serde_urlencoded::to_string(&pairs).unwrap();
         prop_assert_eq!(check(&query)?, model(&pairs), "{}", query);

@@ -35,6 +35,8 @@ pub fn config() -> Config {
         cases,
         // Shrinking a byte soup is slow in a debug build; a failure is reported as found.
         max_shrink_iters: 256,
+        // The corpus is the regression store: a failing input is added there as a seed.
+        failure_persistence: None,
         ..Config::default()
     }
 }

@@ -115,6 +115,18 @@ fn every_seed_replays_as_a_task_body() {
     }
 }
 
+#[test]
+fn far_due_dates_are_truncated_to_milliseconds() {
+    // The seed that found `truncate_ms` keeping nanoseconds past 2262.
+    let (_, bytes) = support::corpus("task_input")
+        .into_iter()
+        .find(|(n, _)| n == "due-far-future.txt")
+        .unwrap();
+    let body = serde_json::from_slice::<Value>(&bytes).unwrap();
+    let due = TaskDraft::from_json(Some(&body)).unwrap().due_date.unwrap();
+    assert_eq!(due.to_rfc3339(), "+10000-01-01T23:58:59.999+00:00");
+}
+
 proptest! {
     #![proptest_config(support::config())]
 
