@@ -96,7 +96,11 @@ proptest! {
     }
 
     #[test]
-    fn a_signed_token_verifies_in_every_dialect(token in "[A-Za-z0-9]{32}", scheme in "(?i:bearer) ", pad in "[ \t]{0,3}") {
+    fn a_signed_token_verifies_in_every_dialect(
+        token in "[A-Za-z0-9]{32}",
+        scheme in "(?i:bearer) ",
+        pad in "[ \t]{0,3}",
+    ) {
         let signed = sign_value(&secret(), &token);
         let mac = hmac(SECRET, token.as_bytes());
         let dialects = [

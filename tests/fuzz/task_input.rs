@@ -137,7 +137,9 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_json_validates_or_names_its_fields(body in prop::option::weighted(0.95, support::json(KEYS))) {
+    fn arbitrary_json_validates_or_names_its_fields(
+        body in prop::option::weighted(0.95, support::json(KEYS)),
+    ) {
         check(body.as_ref())?;
     }
 }
