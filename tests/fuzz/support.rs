@@ -25,12 +25,12 @@ pub fn other_secret() -> SecretString {
     OTHER_SECRET.into()
 }
 
-/// The case budget: `PROPTEST_CASES` (proptest's own variable), else 256 per property.
+/// The case budget: `PROPTEST_CASES` (proptest's own variable), else 512 per property.
 pub fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
+        .unwrap_or(512);
     Config {
         cases,
         // Shrinking a byte soup is slow in a debug build; a failure is reported as found.
