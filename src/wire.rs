@@ -1,6 +1,6 @@
 //! Wire conventions shared by every JSON response: JavaScript's `Date.toJSON` timestamps.
 
-use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
+use chrono::{DateTime, Timelike as _, Utc};
 use serde::Serializer;
 
 /// Now, truncated to milliseconds: what JavaScript's `new Date()` can represent, so what we store
@@ -11,7 +11,10 @@ pub fn now() -> DateTime<Utc> {
 
 /// A timestamp truncated to milliseconds.
 pub fn truncate_ms(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(t)
+    // Not `duration_trunc`: it fails outside 1677..2262 (nanosecond timestamps), which kept the
+    // sub-millisecond digits of far due dates.
+    t.with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(t)
 }
 
 /// `2026-11-24T21:44:44.205Z`.
@@ -35,7 +38,7 @@ pub fn ser_iso_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone as _;
+    use chrono::{TimeDelta, TimeZone as _};
 
     #[test]
     fn timestamps_have_milliseconds_and_z() {
@@ -43,5 +46,15 @@ mod tests {
         assert_eq!(iso(&t), "2026-11-24T21:44:44.000Z");
         let t = t + TimeDelta::microseconds(205_999);
         assert_eq!(iso(&truncate_ms(t)), "2026-11-24T21:44:44.205Z");
+    }
+
+    #[test]
+    fn far_dates_are_truncated_to_milliseconds_too() {
+        // Found by tests/fuzz (task_input): `duration_trunc` gives up past 2262.
+        for year in [1, 1600, 2300, 9999] {
+            let t = Utc.with_ymd_and_hms(year, 12, 31, 23, 59, 59).unwrap();
+            let t = t + TimeDelta::nanoseconds(999_999_999);
+            assert_eq!(truncate_ms(t).nanosecond(), 999_000_000, "{year}");
+        }
     }
 }

@@ -19,7 +19,7 @@ pub async fn verify_eddsa<C: DeserializeOwned>(
     token: &str,
     config: &Config,
 ) -> QueryResult<Option<C>> {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    use jsonwebtoken::Algorithm;
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(None);
     };
@@ -30,23 +30,36 @@ pub async fn verify_eddsa<C: DeserializeOwned>(
     let Some(row) = row.filter(|r| jwks::published(r, config, now())) else {
         return Ok(None);
     };
-    let Ok(public) = serde_json::from_str::<jwks::PublicJwk>(&row.public_key) else {
-        return Ok(None);
-    };
+    Ok(decode_eddsa(
+        token,
+        &row.public_key,
+        &config.jwt_iss(),
+        &config.jwt_aud(),
+    ))
+}
+
+/// Verifies an EdDSA JWT against one stored public key (`jwks.publicKey`, an Ed25519 JWK):
+/// signature, `exp` (no leeway), `iss`, `aud`, `sub` present. `None` for any invalid token or key.
+pub fn decode_eddsa<C: DeserializeOwned>(
+    token: &str,
+    public_key: &str,
+    issuer: &str,
+    audience: &str,
+) -> Option<C> {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let public = serde_json::from_str::<jwks::PublicJwk>(public_key).ok()?;
     if public.kty != "OKP" || public.crv != jwks::ED25519 {
-        return Ok(None);
+        return None;
     }
-    let Ok(key) = DecodingKey::from_ed_components(&public.x) else {
-        return Ok(None);
-    };
+    let key = DecodingKey::from_ed_components(&public.x).ok()?;
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.leeway = 0;
-    validation.set_issuer(&[config.jwt_iss()]);
-    validation.set_audience(&[config.jwt_aud()]);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
     validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
-    Ok(jsonwebtoken::decode::<C>(token, &key, &validation)
+    jsonwebtoken::decode::<C>(token, &key, &validation)
         .ok()
-        .map(|d| d.claims))
+        .map(|d| d.claims)
 }
 
 async fn find_eddsa(conn: &mut AsyncPgConnection, kid: &str) -> QueryResult<Option<Jwk>> {

@@ -4,6 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use secrecy::SecretString;
 
 use crate::auth::cookies::{find_cookie, read_signed};
 use crate::auth::ip::client_ip;
@@ -41,7 +42,14 @@ fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<Stri
 /// a signed `token.sig` (percent-decoded) or a raw token, which it signs itself.
 pub fn bearer_token(req: &HttpRequest, state: &AppState) -> Option<String> {
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    if auth.len() < 7 || !auth[..7].eq_ignore_ascii_case("bearer ") {
+    bearer_credential(auth, &state.config.secrets)
+}
+
+/// The session token of an `Authorization` header value (see [`bearer_token`]): `None` unless it
+/// is `Bearer <raw token>` or `Bearer <token.sig>` signed with one of `secrets`.
+pub fn bearer_credential(auth: &str, secrets: &[SecretString]) -> Option<String> {
+    // `get`, not indexing: callers other than `bearer_token` may pass non-ASCII text.
+    if !auth.get(..7)?.eq_ignore_ascii_case("bearer ") {
         return None;
     }
     let token = auth[7..].trim();
@@ -59,7 +67,7 @@ pub fn bearer_token(req: &HttpRequest, state: &AppState) -> Option<String> {
     } else {
         token.to_owned()
     };
-    crate::auth::crypto::verify_signed(&state.config.secrets, &decoded, false).map(str::to_owned)
+    crate::auth::crypto::verify_signed(secrets, &decoded, false).map(str::to_owned)
 }
 
 impl AuthRequest {

@@ -1,7 +1,7 @@
 //! The Better Auth routes under `/api/auth`, byte-compatible with better-auth 1.7.
 
 mod account;
-mod body;
+pub mod body;
 mod change_email;
 mod context;
 mod delete_user;
@@ -24,7 +24,7 @@ use serde_json::Value;
 use utoipa_actix_web::scope::Scope;
 
 pub use body::RawBody;
-pub use context::{AuthRequest, bearer_token};
+pub use context::{AuthRequest, bearer_credential, bearer_token};
 pub use rate_limit::rate_limit;
 pub use response::{AuthHeaders, SessionResponse, SessionWithUser, UserResponse};
 
