@@ -99,6 +99,14 @@ fn integer(name: &str, value: &str, min: i64, max: i64) -> Result<i64, String> {
         .ok_or_else(|| format!("{name} must be an integer from {min} to {max}"))
 }
 
+/// A text filter: empty means none; a NUL is refused here, since the database would refuse it.
+fn filter_text(name: &str, value: &str) -> Result<Option<String>, String> {
+    if !crate::text::storable(value) {
+        return Err(format!("{name} must not contain NUL (U+0000) characters"));
+    }
+    Ok(Some(value.to_owned()).filter(|v| !v.is_empty()))
+}
+
 impl ListParams {
     /// Parses a query string. Unknown parameters are ignored; a repeated one takes its last value;
     /// empty `q` and `tag` mean no filter. Every bad value is reported in one 400 `INVALID_QUERY`.
@@ -121,9 +129,6 @@ impl ListParams {
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         use SortKey as S;
-        if !crate::text::storable(value) {
-            return Err(format!("{key} must not contain NUL (U+0000) characters"));
-        }
         match key {
             "status" => {
                 let choices = [
@@ -137,8 +142,8 @@ impl ListParams {
                 let choices = Priority::ALL.map(|p| (p.as_str(), p));
                 self.priority = Some(one_of(key, value, &choices)?);
             }
-            "tag" => self.tag = Some(value.to_owned()).filter(|v| !v.is_empty()),
-            "q" => self.q = Some(value.to_owned()).filter(|v| !v.is_empty()),
+            "tag" => self.tag = filter_text(key, value)?,
+            "q" => self.q = filter_text(key, value)?,
             "sort" => {
                 let choices = [
                     ("created_at", S::CreatedAt),

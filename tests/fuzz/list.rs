@@ -91,7 +91,8 @@ fn check(query: &str) -> Result<Option<ListParams>, TestCaseError> {
             let problem = regex::Regex::new(concat!(
                 r"^(the query string is malformed",
                 r"|(status|priority|sort|order) must be one of [a-z_]+(, [a-z_]+)+",
-                r"|(limit|offset) must be an integer from \d+ to \d+)$",
+                r"|(limit|offset) must be an integer from \d+ to \d+",
+                r"|(tag|q) must not contain NUL \(U\+0000\) characters)$",
             ))
             .unwrap();
             for part in body["message"].as_str().unwrap().split("; ") {
