@@ -116,8 +116,7 @@ proptest! {
         if truncate {
             edited.truncate(i);
         } else {
-            prop_assume!(edited[i] != byte);
-            edited[i] = byte;
+            support::change_byte(&mut edited, i, byte);
         }
         let edited = String::from_utf8(edited).unwrap();
         // Only another spelling of the same signature (`%2b` for `%2B`) may still verify.
@@ -132,7 +131,9 @@ proptest! {
         value in any::<String>(),
         forged in any::<String>(),
     ) {
-        prop_assume!(value != forged);
+        if value == forged {
+            return Ok(());
+        }
         let signed = sign_value(&secret(), &value);
         let signature = signed.rsplit_once('.').unwrap().1;
         for raw in [format!("{forged}.{signature}"), encode_uri_component(&format!("{forged}.{signature}"))] {

@@ -211,7 +211,9 @@ proptest! {
         seed in any::<[u8; 32]>(), other in any::<[u8; 32]>(), sub in "[A-Za-z0-9]{1,32}",
         at in any::<prop::sample::Index>(), bit in 0u8..8,
     ) {
-        prop_assume!(seed != other);
+        if seed == other {
+            return Ok(());
+        }
         let key = SigningKey::from_bytes(&seed);
         let jwk = public_jwk(&key);
         let token = eddsa(&key, &claims(&sub));

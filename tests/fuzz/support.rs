@@ -195,6 +195,16 @@ pub fn text(target: &str) -> impl Strategy<Value = String> + use<> {
     input(target).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
+/// Sets `bytes[i]` to `byte`, or to the next printable ASCII character when that would change
+/// nothing (rejecting such cases instead runs into proptest's reject limit at high case counts).
+pub fn change_byte(bytes: &mut [u8], i: usize, byte: u8) {
+    bytes[i] = match byte {
+        b if b != bytes[i] => b,
+        b'~' => b'!',
+        b => b + 1,
+    };
+}
+
 /// HMAC-SHA256, computed here independently of the server's code.
 pub fn hmac(secret: &str, message: &[u8]) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
