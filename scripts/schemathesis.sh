@@ -64,7 +64,9 @@ set +e
 # Checks: openapi/schemathesis.toml (all but three, each with its reason). The stateful phase is
 # off: the document declares no links, and the run must stay bounded. One worker: with two threads,
 # hypothesis's `ast.parse` can hit CPython 3.11's "AST constructor recursion depth mismatch".
-timeout 900 "$st" --config-file "$root/openapi/schemathesis.toml" run "$base/api/openapi.json" \
+# From the artifacts directory: schemathesis keeps its crash cache (.schemathesis/, what
+# `st replay <id>` reads) in its working directory.
+(cd "$artifacts" && exec timeout 900 "$st" --config-file "$root/openapi/schemathesis.toml" run "$base/api/openapi.json" \
     --phases examples,coverage,fuzzing \
     --max-examples "$examples" \
     ${SCHEMATHESIS_SEED:+--seed "$SCHEMATHESIS_SEED"} \
@@ -74,7 +76,7 @@ timeout 900 "$st" --config-file "$root/openapi/schemathesis.toml" run "$base/api
     --suppress-health-check too_slow \
     --generation-database none \
     --report junit --report-junit-path "$artifacts/schemathesis.xml" \
-    --no-color
+    --no-color)
 rc=$?
 set -e
 if [[ $rc != 0 ]]; then
