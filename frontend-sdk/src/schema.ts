@@ -2149,7 +2149,6 @@ export interface operations {
         requestBody?: never;
         responses: {
             400: components["responses"]["BadRequestBody"];
-            403: components["responses"]["OriginRejected"];
             /** @description deferSessionRefresh is not enabled */
             405: {
                 headers: {
