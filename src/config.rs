@@ -91,6 +91,27 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// Proxies whose `X-Forwarded-For` the rate limiter believes (peer address otherwise).
     pub trusted_proxies: Vec<IpNet>,
+    /// Connection limits and timeouts of the HTTP server.
+    pub http: HttpLimits,
+    /// How long a request waits for a pooled database connection (and a new one to open) before
+    /// it is answered 503.
+    pub database_timeout: Duration,
+}
+
+/// Connection limits and timeouts of the HTTP server.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// A request head, and then its body, must arrive within this time, else 408 and the
+    /// connection closes (`REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: Duration,
+    /// Idle keep-alive connections close after this time; zero turns keep-alive off.
+    pub keep_alive: Duration,
+    /// Open connections per worker thread; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Workers (one per core by default).
+    pub workers: usize,
+    /// After SIGTERM or SIGINT, in-flight requests get this long to finish.
+    pub shutdown_grace: Duration,
 }
 
 /// A configuration error; its message names the offending variable.
@@ -186,6 +207,14 @@ impl Config {
             jwt_audience: var("JWT_AUDIENCE"),
             rate_limit: rate_limit::parse(&var)?,
             trusted_proxies: rate_limit::parse_proxies(var("TRUSTED_PROXIES"))?,
+            http: HttpLimits {
+                request_timeout: secs_in(&var, "REQUEST_TIMEOUT_SECS", 10, 1)?,
+                keep_alive: secs_in(&var, "KEEP_ALIVE_SECS", 5, 0)?,
+                max_connections: number(&var, "MAX_CONNECTIONS", 4096, 1, 1_000_000)?,
+                workers: number(&var, "WORKERS", cores, 1, 256)?,
+                shutdown_grace: secs_in(&var, "SHUTDOWN_GRACE_SECS", 10, 0)?,
+            },
+            database_timeout: secs_in(&var, "DATABASE_TIMEOUT_SECS", 5, 1)?,
         })
     }
 
@@ -276,6 +305,16 @@ fn secs(
     number(var, name, default as usize, 0, 400 * 86_400).map(|n| Duration::from_secs(n as u64))
 }
 
+/// Seconds from `min` up to an hour.
+fn secs_in(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    min: usize,
+) -> Result<Duration, ConfigError> {
+    number(var, name, default as usize, min, 3600).map(|n| Duration::from_secs(n as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +342,26 @@ mod tests {
     #[test]
     fn a_missing_secret_is_refused() {
         assert_eq!(config(&[BASE[0]]).unwrap_err().var, "BETTER_AUTH_SECRET");
+    }
+
+    #[test]
+    fn http_limits_have_defaults_and_bounds() {
+        let c = config(&BASE).unwrap();
+        assert_eq!(c.http.request_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.keep_alive, Duration::from_secs(5));
+        assert_eq!(c.http.shutdown_grace, Duration::from_secs(10));
+        assert_eq!(c.database_timeout, Duration::from_secs(5));
+        for (var, bad) in [
+            ("REQUEST_TIMEOUT_SECS", "0"),
+            ("SHUTDOWN_GRACE_SECS", "7200"),
+            ("MAX_CONNECTIONS", "none"),
+            ("DATABASE_TIMEOUT_SECS", "0"),
+        ] {
+            assert_eq!(
+                config(&[BASE[0], BASE[1], (var, bad)]).unwrap_err().var,
+                var
+            );
+        }
     }
 
     #[test]
@@ -423,6 +482,7 @@ mod tests {
         assert_eq!(c.jwt_aud(), "http://localhost:3000");
         assert!(!c.rate_limit.enabled);
         assert_eq!(c.rate_limit.storage, RateLimitStorage::Database);
+        assert_eq!(c.http.request_timeout, Duration::from_secs(10));
         for (var, value) in [
             ("JWT_ALG", "RS256"),
             ("JWT_EXPIRES_IN", "soon"),

@@ -11,4 +11,6 @@ pub mod startup;
 pub mod state;
 pub mod tasks;
 pub mod telemetry;
+pub mod text;
+pub mod transport;
 pub mod wire;

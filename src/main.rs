@@ -28,6 +28,11 @@ Environment (a .env file in the working directory is read first):
   PASSWORD_HASHER              argon2id (default) or scrypt (Better Auth's format)
   PASSWORD_HASH_CONCURRENCY    hashes running at once (default: CPU count)
   BODY_LIMIT_BYTES             request body limit (default 65536)
+  REQUEST_TIMEOUT_SECS         request head, then body, must arrive within this (default 10; else 408)
+  KEEP_ALIVE_SECS              idle keep-alive connections close after this (default 5; 0 = off)
+  MAX_CONNECTIONS              open connections per worker (default 4096); WORKERS (default: CPU count)
+  SHUTDOWN_GRACE_SECS          after SIGTERM/SIGINT, in-flight requests get this long (default 10)
+  DATABASE_TIMEOUT_SECS        wait for a database connection before answering 503 (default 5)
   SESSION_EXPIRES_IN, SESSION_UPDATE_AGE, SESSION_FRESH_AGE   seconds (604800, 86400, 86400)
   JWT_ALG                      EdDSA (default; Ed25519 keys in jwks, as Better Auth) or HS256 (current secret)
   JWT_EXPIRES_IN               token lifetime: seconds or 15m/1h/7d (default 15m)
@@ -41,7 +46,8 @@ Environment (a .env file in the working directory is read first):
   RATE_LIMIT_RULES             per-path overrides: /sign-in/email=5/60,/get-session=off
   RATE_LIMIT_STORAGE           memory (default) or database (shared by instances)
   TRUSTED_PROXIES              IPs/CIDRs whose X-Forwarded-For the rate limiter believes
-  LOG_LEVEL, LOG_FORMAT        tracing filter (default info) and pretty|json
+  LOG_LEVEL, LOG_FORMAT        tracing filter (default info) and pretty|json (pretty is colourless
+                               when stdout is not a terminal)
 See .env.example for the complete list.";
 
 #[derive(Subcommand)]
@@ -56,6 +62,30 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) and exit; needs no configuration.
     Openapi,
+}
+
+/// Completes at the first SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }
 
 #[actix_web::main]
@@ -87,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let app = Application::build(config).await?;
             tracing::info!(port = app.port(), "listening");
-            app.run_until_stopped().await?;
+            app.run_until(shutdown_signal()).await?;
         }
         Command::Openapi => unreachable!("handled above"),
     }

@@ -1,11 +1,13 @@
 //! Building and running the server: `Application::build(config)` binds the port (0 picks one).
 
+use std::future::Future;
 use std::net::TcpListener;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::Server;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::KeepAlive;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -22,6 +24,8 @@ use crate::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
+    listener: TcpListener,
 }
 
 impl Application {
@@ -29,11 +33,20 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
-        let pool = build_pool(config.database_url(), config.database_pool_size)?;
+        // Kept to refuse new connections at shutdown, before actix lets go of its own handle.
+        let listener_guard = listener.try_clone()?;
+        let pool = build_pool(
+            config.database_url(),
+            config.database_pool_size,
+            config.database_timeout,
+        )?;
         tokio::spawn(warm_up(pool.clone(), config.database_pool_size.min(8)));
+        let limits = config.http;
         let state = web::Data::new(AppState::new(config, pool)?);
         let openapi = crate::routes::openapi();
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
+            let state = &app_state;
             let (app, _) =
                 crate::routes::register(App::new().app_data(state.clone()).into_utoipa_app())
                     .split_for_parts();
@@ -42,14 +55,33 @@ impl Application {
                 .default_service(web::to(not_found))
                 // Inside CORS: preflights are not counted, and a 429 still carries CORS headers.
                 .wrap(from_fn(crate::routes::auth::rate_limit))
-                .wrap(cors(&state))
+                .wrap(cors(state))
                 .wrap(from_fn(raw_auth_paths))
                 .wrap(from_fn(cors_scope))
+                .wrap(from_fn(crate::transport::body_deadline))
                 .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
+                .wrap(from_fn(crate::transport::close_when_draining))
         })
+        .workers(limits.workers)
+        .max_connections(limits.max_connections)
+        .keep_alive(if limits.keep_alive.is_zero() {
+            KeepAlive::Disabled
+        } else {
+            KeepAlive::Timeout(limits.keep_alive)
+        })
+        .client_request_timeout(limits.request_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .shutdown_timeout(limits.shutdown_grace.as_secs())
+        // Signals are handled by `run_until_signalled`, which drains before stopping.
+        .disable_signals()
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+            listener: listener_guard,
+        })
     }
 
     /// The port actually bound.
@@ -61,7 +93,50 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+
+    /// Serves until `signal` completes, then shuts down gracefully:
+    /// 1. new connections are refused at once (the listener stops listening);
+    /// 2. every request still sent on an open connection is answered, with `Connection: close`;
+    /// 3. once no request has started for a moment (at most `DRAIN_LIMIT`), actix stops: idle
+    ///    connections close and requests still in flight get `SHUTDOWN_GRACE_SECS` to finish;
+    /// 4. the database pool closes.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + 'static,
+    ) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let state = self.state.clone();
+        let listener = self.listener;
+        let stopper = actix_web::rt::spawn(async move {
+            signal.await;
+            tracing::info!("shutting down: refusing new connections, draining open ones");
+            handle.pause().await;
+            // On Linux a listening socket shut down for reading stops listening: connecting
+            // clients are refused at once instead of waiting in the backlog to be reset.
+            if let Err(e) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Read) {
+                tracing::debug!(error = %e, "could not stop listening early");
+            }
+            state.drain.start();
+            let grace = state.config.http.shutdown_grace;
+            state
+                .drain
+                .settle(DRAIN_QUIET, grace.min(DRAIN_LIMIT))
+                .await;
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        stopper.abort();
+        self.state.pool.close();
+        tracing::info!("stopped");
+        result
+    }
 }
+
+/// How long no request may start before draining is over and idle connections are closed.
+const DRAIN_QUIET: std::time::Duration = std::time::Duration::from_millis(200);
+/// The longest the draining step waits; a request still running then (a stalled upload) gets the
+/// grace period of actix's stop, so the whole shutdown takes at most this plus the grace period.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Opens a few connections ahead of the first requests; failures are left to readiness to report.
 async fn warm_up(pool: crate::db::DbPool, connections: usize) {

@@ -23,6 +23,10 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// The decrypted JWT signing key, briefly cached.
     pub signing_keys: crate::auth::jwks::KeyCache,
+    /// Whether the database is reachable, for logging outages once.
+    pub db_health: crate::db::Health,
+    /// Graceful shutdown: whether the server is draining, and the requests in flight.
+    pub drain: crate::transport::Drain,
 }
 
 impl AppState {
@@ -43,11 +47,22 @@ impl AppState {
             sweeper: Sweeper::default(),
             rate_limiter,
             signing_keys: Default::default(),
+            db_health: Default::default(),
+            drain: Default::default(),
         })
     }
 
-    /// One connection from the pool.
+    /// One connection from the pool; 503 when the database cannot be reached in time.
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
-        Ok(self.pool.get().await?)
+        match self.pool.get().await {
+            Ok(conn) => {
+                self.db_health.succeeded();
+                Ok(conn)
+            }
+            Err(e) => {
+                self.db_health.failed(&e);
+                Err(e.into())
+            }
+        }
     }
 }

@@ -200,10 +200,15 @@ async fn readiness_fails_when_the_database_is_unreachable() {
             &json!({"email": random_email(), "password": "password123"}),
         )
         .await;
-    assert_eq!(session.status(), 500);
+    assert_eq!(session.status(), 503);
+    assert_eq!(
+        common::header(session.headers(), "retry-after").as_deref(),
+        Some("2")
+    );
     let body = session.text().await.unwrap();
     assert_eq!(
-        body, r#"{"message":"Internal Server Error","code":"INTERNAL_SERVER_ERROR"}"#,
+        body,
+        r#"{"message":"Service temporarily unavailable; retry shortly","code":"SERVICE_UNAVAILABLE"}"#,
         "no internals leak"
     );
 }

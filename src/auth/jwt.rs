@@ -98,7 +98,8 @@ pub async fn verify_bearer_jwt(state: &AppState, token: &str) -> Result<Option<C
         Algorithm::EdDSA => verify_jwks_token(state, token).await?,
         _ => None,
     };
-    Ok(claims.filter(|c| !c.sub.is_empty()))
+    // A `sub` the database cannot store names no user (a NUL would make PostgreSQL fail the query).
+    Ok(claims.filter(|c| !c.sub.is_empty() && crate::text::storable(&c.sub)))
 }
 
 /// Verifies an HS256 JWT against each shared secret (newest first).

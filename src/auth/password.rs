@@ -19,10 +19,7 @@ use crate::error::{ApiError, ErrorCode};
 pub const MIN_PASSWORD_LEN: usize = 8;
 pub const MAX_PASSWORD_LEN: usize = 128;
 
-/// The length Better Auth sees: UTF-16 code units.
-pub fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
-}
+pub use crate::text::js_length;
 
 /// Better Auth's `assertPasswordNotTooShort` / `assertPasswordNotTooLong` (UTF-16 length).
 pub fn check_length(password: &str, check_min: bool) -> Result<(), ApiError> {

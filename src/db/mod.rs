@@ -1,5 +1,6 @@
 //! The database: the connection pool (with TLS per `sslmode`), embedded migrations, models and schema.
 
+mod health;
 pub mod models;
 pub mod schema;
 mod tls;
@@ -12,6 +13,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt as _;
 
+pub use health::Health;
 pub use tls::{ConnectOptions, SslMode};
 
 /// The migrations in `migrations/`, compiled into the binary.
@@ -22,8 +24,14 @@ pub type DbPool = Pool<AsyncPgConnection>;
 /// One pooled connection.
 pub type DbConn = Object<AsyncPgConnection>;
 
-/// Builds the pool; connections are opened lazily, with TLS as the URL's `sslmode` says.
-pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+/// Builds the pool; connections are opened lazily, with TLS as the URL's `sslmode` says. Waiting
+/// for a connection, opening one and checking a returned one are each bounded by `timeout`, so an
+/// unreachable or hung database answers fast instead of holding requests.
+pub fn build_pool(
+    database_url: &str,
+    size: usize,
+    timeout: std::time::Duration,
+) -> anyhow::Result<DbPool> {
     let options = ConnectOptions::parse(database_url)?;
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.custom_setup = Box::new(move |_url| {
@@ -36,8 +44,9 @@ pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
     );
     Pool::builder(manager)
         .max_size(size)
-        .wait_timeout(Some(std::time::Duration::from_secs(10)))
-        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("building the database pool")

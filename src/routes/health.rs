@@ -31,7 +31,7 @@ pub async fn health() -> HttpResponse {
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let ok = match state.pool.get().await {
+    let ok = match state.conn().await {
         Ok(mut conn) => diesel::sql_query("SELECT 1")
             .execute(&mut conn)
             .await

@@ -59,6 +59,9 @@ mod extractor_errors {
                     ApiError::field("body", e.to_string())
                 }
                 JsonPayloadError::Serialize(e) => ApiError::internal(e),
+                JsonPayloadError::Payload(e) if crate::transport::is_timeout(&e) => {
+                    ApiError::RequestTimeout
+                }
                 _ => ApiError::BadRequest(ErrorCode::InvalidJson),
             }
             .into()

@@ -79,6 +79,10 @@ impl<'a> Fields<'a> {
                 self.fail(name, "must not be null");
                 None
             }
+            value if !storable(value) => {
+                self.fail(name, "must not contain NUL (U+0000) characters");
+                None
+            }
             value => match parse(value) {
                 Ok(v) => Some(Some(v)),
                 Err(message) => {
@@ -106,6 +110,19 @@ impl<'a> Fields<'a> {
         } else {
             Err(ApiError::Validation(self.errors))
         }
+    }
+}
+
+/// Whether every string in `value` is text the database can store (`crate::text`). Every field
+/// passes through here before its own parser, so a new field cannot forget it.
+fn storable(value: &Value) -> bool {
+    match value {
+        Value::String(s) => crate::text::storable(s),
+        Value::Array(items) => items.iter().all(storable),
+        Value::Object(members) => members
+            .iter()
+            .all(|(k, v)| crate::text::storable(k) && storable(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => true,
     }
 }
 
@@ -260,6 +277,19 @@ mod tests {
         assert_eq!(draft.title, "Buy milk");
         assert_eq!(draft.priority, Priority::Medium);
         assert!(!draft.completed && draft.tags.is_empty() && draft.description.is_none());
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_every_text_field() {
+        let body = json!({"title": "a\u{0}", "description": "\u{0}", "tags": ["ok", "b\u{0}"]});
+        let found = errors(TaskDraft::from_json(Some(&body)).unwrap_err());
+        assert_eq!(
+            found,
+            ["title", "description", "tags"].map(|f| (
+                f.to_string(),
+                "must not contain NUL (U+0000) characters".to_string()
+            ))
+        );
     }
 
     #[test]

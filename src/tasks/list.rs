@@ -121,6 +121,9 @@ impl ListParams {
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         use SortKey as S;
+        if !crate::text::storable(value) {
+            return Err(format!("{key} must not contain NUL (U+0000) characters"));
+        }
         match key {
             "status" => {
                 let choices = [
@@ -206,6 +209,20 @@ mod tests {
         assert_eq!(
             message,
             "status must be one of all, pending, completed; limit must be an integer from 1 to 500; offset must be an integer from 0 to 9223372036854775807"
+        );
+    }
+
+    #[test]
+    fn a_nul_in_a_filter_is_a_bad_query_not_a_database_error() {
+        let Err(ApiError::BadRequestMessage { code, message }) =
+            ListParams::parse("q=%00&tag=a%00")
+        else {
+            panic!("expected INVALID_QUERY");
+        };
+        assert_eq!(code, ErrorCode::InvalidQuery);
+        assert_eq!(
+            message,
+            "q must not contain NUL (U+0000) characters; tag must not contain NUL (U+0000) characters"
         );
     }
 

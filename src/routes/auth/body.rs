@@ -42,7 +42,13 @@ impl FromRequest for RawBody {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::BadRequest(ErrorCode::BadRequest))?;
+                let chunk = chunk.map_err(|e| {
+                    if crate::transport::is_timeout(&e) {
+                        ApiError::RequestTimeout
+                    } else {
+                        ApiError::BadRequest(ErrorCode::BadRequest)
+                    }
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge);
                 }
@@ -170,13 +176,14 @@ pub fn validate<'a>(
         }
     };
     check_fields("body", obj, fields)?;
+    check_storable("body", obj)?;
     Ok(obj)
 }
 
 /// Validates a `z.record(z.string(), z.any())` body (update-user, update-session).
 pub fn validate_record(body: Option<&Value>) -> Result<&Map<String, Value>, ApiError> {
     match body {
-        Some(Value::Object(obj)) => Ok(obj),
+        Some(Value::Object(obj)) => check_storable("body", obj).map(|()| obj),
         other => Err(validation(format!(
             "[body] Invalid input: expected record, received {}",
             received(other)
@@ -223,7 +230,49 @@ pub fn link_query(
 
 /// Validates a query object against `fields` (`[query.token] ...` messages).
 pub fn validate_query(query: &Map<String, Value>, fields: &[Field]) -> Result<(), ApiError> {
-    check_fields("query", query, fields)
+    check_fields("query", query, fields)?;
+    check_storable("query", query)
+}
+
+/// Every string of a body or query, at any depth, must be text the database can store and within
+/// its member's limit (`crate::text`). Checked here, with the validation, so no field can forget it.
+fn check_storable(location: &str, obj: &Map<String, Value>) -> Result<(), ApiError> {
+    let mut issues = Vec::new();
+    for (name, value) in obj {
+        storable_issues(&format!("{location}.{name}"), name, value, &mut issues);
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(validation(issues.join("; ")))
+    }
+}
+
+/// Collects the issues of `value`, found at `path` under the top-level member `member`.
+fn storable_issues(path: &str, member: &str, value: &Value, issues: &mut Vec<String>) {
+    if !crate::text::storable(path) {
+        let shown = path.replace('\0', "\\u0000");
+        issues.push(format!("[{shown}] {}", crate::text::NUL_MESSAGE));
+        return;
+    }
+    match value {
+        Value::String(s) => {
+            if let Some(issue) = crate::text::auth_field_issue(member, s) {
+                issues.push(format!("[{path}] {issue}"));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                storable_issues(&format!("{path}.{i}"), member, item, issues);
+            }
+        }
+        Value::Object(members) => {
+            for (name, item) in members {
+                storable_issues(&format!("{path}.{name}"), member, item, issues);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 fn check_fields(
@@ -342,6 +391,31 @@ mod tests {
             "[body] Invalid input: expected record, received array"
         );
         assert!(validate_record(Some(&json!({}))).is_ok());
+    }
+
+    #[test]
+    fn nul_anywhere_and_overlong_emails_are_refused_with_the_member_named() {
+        let body = json!({"name": "a\u{0}b", "email": "a@b.co", "password": "p"});
+        assert_eq!(
+            message(validate(Some(&body), SIGN_UP, true).unwrap_err()),
+            "[body.name] Invalid input: must not contain NUL (U+0000) characters"
+        );
+        let long = format!("{}@example.com", "x".repeat(2_800));
+        let body = json!({"name": "n", "email": long, "password": "p"});
+        assert_eq!(
+            message(validate(Some(&body), SIGN_UP, true).unwrap_err()),
+            "[body.email] Too big: expected string to have <=254 characters"
+        );
+        let record = json!({"meta": {"tags": ["ok", "no\u{0}"]}});
+        assert_eq!(
+            message(validate_record(Some(&record)).unwrap_err()),
+            "[body.meta.tags.1] Invalid input: must not contain NUL (U+0000) characters"
+        );
+        let query = query_object("token=a%00b");
+        assert_eq!(
+            message(validate_query(&query, &[req("token", Kind::String)]).unwrap_err()),
+            "[query.token] Invalid input: must not contain NUL (U+0000) characters"
+        );
     }
 
     #[test]

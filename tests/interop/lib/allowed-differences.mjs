@@ -45,6 +45,20 @@ export const ALLOWED_DIFFERENCES = [
     accept: ({ ours }) => ours.status === 413 && isEnvelope(ours.body) && ours.cookies.length === 0,
   },
   {
+    id: "unstorable-text-400",
+    step: /text the database refuses/,
+    reason:
+      "A NUL character, or an e-mail address longer than 254 characters, cannot be stored (PostgreSQL refuses NUL; a unique " +
+      "index refuses rows over 2,704 bytes). Better Auth passes them to the database, which refuses them (sign-up answers 422 " +
+      "FAILED_TO_CREATE_USER); ours refuses them at validation with 400 VALIDATION_ERROR naming the member, and stores nothing.",
+    accept: ({ ours, oracle }) =>
+      ours.status === 400 &&
+      isEnvelope(ours.body, "VALIDATION_ERROR") &&
+      /^\[body\.(name|image|email)\] /.test(ours.body.message) &&
+      oracle.status >= 400 &&
+      ours.cookies.length === 0,
+  },
+  {
     id: "cors-preflight",
     step: /CORS preflight from trusted origin/,
     reason:

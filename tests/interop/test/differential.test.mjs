@@ -18,6 +18,14 @@ const SESSION_COOKIE = "better-auth.session_token";
 const ISO = { cookie: false, store: false }; // an anonymous client: no cookies sent or kept
 const post = (path, json, extra = {}) => ({ method: "POST", path, json, ...extra });
 const pw = (n, ch = "p") => ch.repeat(n);
+/** `n` lowercase letters from a fixed pseudo-random sequence: text PostgreSQL cannot compress. */
+const incompressible = (n) => {
+  let x = 2463534242;
+  return Array.from({ length: n }, () => {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    return String.fromCharCode(97 + (x % 26));
+  }).join("");
+};
 
 const ALICE = { name: "Alice", email: "alice@example.com", password: "password-alice-1" };
 
@@ -158,6 +166,9 @@ const core = [
   step("sign-up: untrusted callbackURL → 403", post("/sign-up/email", { name: "N", email: "cb@example.com", password: "password123", callbackURL: "https://evil.example/x" }, ISO), { expect: 403 }),
   step("sign-up: rememberMe false → dont_remember cookie", post("/sign-up/email", { name: "F", email: "forget-su@example.com", password: "password123", rememberMe: false }, ISO), { expect: 200 }),
   step("sign-up: 10 000-character name", post("/sign-up/email", { name: "N".repeat(10_000), email: "longname@example.com", password: "password123" }, ISO), { expect: 200 }),
+  step("sign-up: NUL in name (text the database refuses)", post("/sign-up/email", { name: "a\u0000b", email: "nul-name@example.com", password: "password123" }, ISO), { expect: 422 }),
+  step("sign-up: NUL in image (text the database refuses)", post("/sign-up/email", { name: "N", email: "nul-image@example.com", password: "password123", image: "\u0000" }, ISO), { expect: 422 }),
+  step("sign-up: 2 800-character e-mail address (text the database refuses)", post("/sign-up/email", { name: "L", email: `${incompressible(2_800)}@example.com`, password: "password123" }, ISO), { expect: 422 }),
   step("sign-up: unicode name", post("/sign-up/email", { name: "Zoë 山田 😀", email: "unicode-name@example.com", password: "password123" }, ISO), { expect: 200 }),
   step("sign-up: whitespace-only password of 8 spaces", post("/sign-up/email", { name: "S", email: "spaces@example.com", password: "        " }, ISO), { expect: 200 }),
   ...[
