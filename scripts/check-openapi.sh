@@ -6,16 +6,29 @@
 #   3. Swagger UI in Debian's Chromium: the server binary (BA_BIN, default the debug build) on a
 #      fresh database, "Authorize" with a bearer token, "Try it out" GET /api/tasks -> 200.
 #      Skipped with --no-browser.
+#   4. schemathesis against the served document: the server binary (BA_BIN) on a fresh database,
+#      rate limiting off, a signed-up user's session token as the bearer; every operation, the
+#      examples, coverage and fuzzing phases (100 examples per operation); fails on any 5xx, any
+#      undocumented status or content type, and any response that does not match its schema.
+#      Skipped with --no-schemathesis.
 # That the file matches the routes is checked by `cargo test --test openapi`.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 spec="$root/openapi/openapi.json"
 browser=1
-[[ "${1:-}" == "--no-browser" ]] && browser=0
-# The same venv and pin as scripts/setup.sh.
+schemathesis=1
+for arg in "$@"; do
+    case "$arg" in
+        --no-browser) browser=0 ;;
+        --no-schemathesis) schemathesis=0 ;;
+        *) echo "usage: $0 [--no-browser] [--no-schemathesis]" >&2; exit 2 ;;
+    esac
+done
+# The same venv and pins as scripts/setup.sh.
 venv="${BAT_VENV:-${CARGO_TARGET_DIR:-$root/target}/venv}"
 validator_version="0.7.2"
+schemathesis_version="4.32.5"
 
 if [[ ! -x "$venv/bin/openapi-spec-validator" ]]; then
     echo "installing openapi-spec-validator $validator_version into $venv"
@@ -36,4 +49,13 @@ echo "generated types compile"
 if [[ $browser == 1 ]]; then
     echo "== Swagger UI in Chromium"
     node --test swagger-ui.test.mjs
+fi
+
+if [[ $schemathesis == 1 ]]; then
+    echo "== schemathesis $schemathesis_version against the served document"
+    if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q " $schemathesis_version\$"; then
+        echo "installing schemathesis $schemathesis_version into $venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
+    fi
+    bash "$root/scripts/schemathesis.sh" "$venv/bin/schemathesis"
 fi

@@ -32,9 +32,9 @@ for dir in tests/interop openapi/ts-check frontend-sdk; do
   fi
 done
 
-# Python tools (PyJWT, openapi-spec-validator) in a venv outside the repo.
+# Python tools (PyJWT, openapi-spec-validator, schemathesis) in a venv outside the repo.
 venv="${BAT_VENV:-${CARGO_TARGET_DIR:-target}/venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check pyjwt==2.10.1 cryptography==46.0.3 openapi-spec-validator==0.7.2
+"$venv/bin/pip" install -q --disable-pip-version-check pyjwt==2.10.1 cryptography==46.0.3 openapi-spec-validator==0.7.2 schemathesis==4.32.5

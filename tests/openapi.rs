@@ -120,6 +120,66 @@ fn every_task_operation_exists_in_both_forms_with_security_schemas_and_examples(
     assert!(doc["components"]["schemas"]["TaskResponse"]["example"].is_object());
 }
 
+/// A response, with a `$ref` to `components/responses` resolved.
+fn resolve<'a>(doc: &'a Value, response: &'a Value) -> &'a Value {
+    match response["$ref"].as_str() {
+        Some(r) => &doc["components"]["responses"][r.rsplit('/').next().unwrap()],
+        None => response,
+    }
+}
+
+#[test]
+fn every_error_status_is_documented_with_the_envelope() {
+    let doc = document();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let auth = path.starts_with("/api/auth/");
+            let reads_body = matches!(method.as_str(), "post" | "put" | "patch")
+                && (auth || path.contains("/tasks"));
+            if reads_body {
+                for status in ["400", "408", "413", "415"] {
+                    assert!(has(status), "{method} {path} lacks {status}");
+                }
+            }
+            if auth {
+                assert!(has("429"), "{method} {path} lacks 429");
+            }
+            if auth && method == "post" && path != "/api/auth/get-session" {
+                assert!(has("403"), "{method} {path} lacks 403");
+            }
+            if path.contains('{') {
+                assert!(has("404"), "{method} {path} lacks 404");
+            }
+            let no_database = ["/health", "/api/auth/ok", "/api/auth/error"]
+                .contains(&path.as_str())
+                || (method == "post" && path == "/api/auth/get-session");
+            assert_eq!(has("503"), !no_database, "{method} {path} and 503");
+            for (status, response) in responses {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let response = resolve(&doc, response);
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                match schema.as_str() {
+                    Some(r) if path == "/ready" => assert!(r.ends_with("/Health")),
+                    Some(r) => assert!(r.ends_with("/ErrorBody"), "{method} {path} {status}: {r}"),
+                    // Better Auth's empty 404 (a disabled endpoint, a path that names no route).
+                    None => assert!(
+                        auth && status == "404" && response["content"].is_null(),
+                        "{method} {path} {status} has neither the envelope nor an empty body"
+                    ),
+                }
+            }
+        }
+    }
+    let unavailable = &doc["components"]["responses"]["ServiceUnavailable"];
+    assert!(unavailable["headers"]["Retry-After"].is_object());
+    let limited = &doc["components"]["responses"]["RateLimited"];
+    assert!(limited["headers"]["X-Retry-After"].is_object());
+}
+
 #[tokio::test]
 async fn the_server_serves_the_same_document_and_swagger_ui() {
     let app = TestApp::spawn().await;

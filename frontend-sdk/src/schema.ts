@@ -724,7 +724,8 @@ export interface components {
         /** @description `POST /change-email` body. */
         ChangeEmailRequest: {
             /** @description Where the e-mailed link finally redirects. */
-            callbackURL?: string | null;
+            callbackURL?: string;
+            /** Format: email */
             newEmail: string;
         };
         /** @description `POST /change-password` body. */
@@ -732,7 +733,7 @@ export interface components {
             currentPassword: string;
             newPassword: string;
             /** @description Delete every session (the current one too) and sign in afresh. */
-            revokeOtherSessions?: boolean | null;
+            revokeOtherSessions?: boolean;
         };
         /** @description `POST /change-password` response. */
         ChangePasswordResponse: {
@@ -753,11 +754,11 @@ export interface components {
         /** @description `POST /delete-user` body. */
         DeleteUserRequest: {
             /** @description Where the e-mailed confirmation link finally redirects. */
-            callbackURL?: string | null;
+            callbackURL?: string;
             /** @description The current password; without it the session must be fresh. */
-            password?: string | null;
+            password?: string;
             /** @description A token from the confirmation e-mail. */
-            token?: string | null;
+            token?: string;
         };
         /** @description Delete-user response. */
         DeleteUserResponse: {
@@ -780,7 +781,7 @@ export interface components {
          * @description Every error code this server emits, as the `code` member of the error envelope.
          * @enum {string}
          */
-        ErrorCode: "USER_NOT_FOUND" | "FAILED_TO_CREATE_USER" | "FAILED_TO_CREATE_SESSION" | "FAILED_TO_UPDATE_USER" | "FAILED_TO_GET_SESSION" | "INVALID_PASSWORD" | "INVALID_EMAIL" | "INVALID_EMAIL_OR_PASSWORD" | "INVALID_USER" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "FAILED_TO_GET_USER_INFO" | "EMAIL_NOT_VERIFIED" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL" | "EMAIL_CAN_NOT_BE_UPDATED" | "CHANGE_EMAIL_DISABLED" | "CREDENTIAL_ACCOUNT_NOT_FOUND" | "SESSION_EXPIRED" | "FAILED_TO_UNLINK_LAST_ACCOUNT" | "ACCOUNT_NOT_FOUND" | "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED" | "VERIFICATION_EMAIL_NOT_ENABLED" | "EMAIL_ALREADY_VERIFIED" | "EMAIL_MISMATCH" | "SESSION_NOT_FRESH" | "INVALID_ORIGIN" | "INVALID_CALLBACK_URL" | "INVALID_REDIRECT_URL" | "INVALID_ERROR_CALLBACK_URL" | "INVALID_NEW_USER_CALLBACK_URL" | "MISSING_OR_NULL_ORIGIN" | "FIELD_NOT_ALLOWED" | "VALIDATION_ERROR" | "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED" | "BODY_MUST_BE_AN_OBJECT" | "EMAIL_PASSWORD_SIGN_UP_DISABLED" | "EMAIL_PASSWORD_DISABLED" | "RESET_PASSWORD_DISABLED" | "UNAUTHORIZED" | "INTERNAL_SERVER_ERROR" | "UNSUPPORTED_MEDIA_TYPE" | "BAD_REQUEST" | "INVALID_JSON" | "PAYLOAD_TOO_LARGE" | "TASK_NOT_FOUND" | "FORBIDDEN" | "NOT_FOUND" | "INVALID_QUERY";
+        ErrorCode: "USER_NOT_FOUND" | "FAILED_TO_CREATE_USER" | "FAILED_TO_CREATE_SESSION" | "FAILED_TO_UPDATE_USER" | "FAILED_TO_GET_SESSION" | "INVALID_PASSWORD" | "INVALID_EMAIL" | "INVALID_EMAIL_OR_PASSWORD" | "INVALID_USER" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "FAILED_TO_GET_USER_INFO" | "EMAIL_NOT_VERIFIED" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL" | "EMAIL_CAN_NOT_BE_UPDATED" | "CHANGE_EMAIL_DISABLED" | "CREDENTIAL_ACCOUNT_NOT_FOUND" | "SESSION_EXPIRED" | "FAILED_TO_UNLINK_LAST_ACCOUNT" | "ACCOUNT_NOT_FOUND" | "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED" | "VERIFICATION_EMAIL_NOT_ENABLED" | "EMAIL_ALREADY_VERIFIED" | "EMAIL_MISMATCH" | "SESSION_NOT_FRESH" | "INVALID_ORIGIN" | "INVALID_CALLBACK_URL" | "INVALID_REDIRECT_URL" | "INVALID_ERROR_CALLBACK_URL" | "INVALID_NEW_USER_CALLBACK_URL" | "MISSING_OR_NULL_ORIGIN" | "FIELD_NOT_ALLOWED" | "VALIDATION_ERROR" | "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED" | "BODY_MUST_BE_AN_OBJECT" | "EMAIL_PASSWORD_SIGN_UP_DISABLED" | "EMAIL_PASSWORD_DISABLED" | "RESET_PASSWORD_DISABLED" | "UNAUTHORIZED" | "INTERNAL_SERVER_ERROR" | "UNSUPPORTED_MEDIA_TYPE" | "BAD_REQUEST" | "INVALID_JSON" | "PAYLOAD_TOO_LARGE" | "TASK_NOT_FOUND" | "FORBIDDEN" | "NOT_FOUND" | "INVALID_QUERY" | "REQUEST_TIMEOUT" | "SERVICE_UNAVAILABLE";
         /** @description One field-level validation failure of the task API. */
         FieldError: {
             /** @description The offending field, e.g. `title`. */
@@ -824,9 +825,10 @@ export interface components {
         };
         /** @description `POST /request-password-reset` body. */
         RequestPasswordResetRequest: {
+            /** Format: email */
             email: string;
             /** @description Where the e-mailed link redirects (with `?token=` or `?error=INVALID_TOKEN`). */
-            redirectTo?: string | null;
+            redirectTo?: string;
         };
         /** @description `POST /request-password-reset` response; the same whether or not the address is known. */
         RequestPasswordResetResponse: {
@@ -837,7 +839,7 @@ export interface components {
         ResetPasswordRequest: {
             newPassword: string;
             /** @description The reset token (or pass it as `?token=`). */
-            token?: string | null;
+            token?: string;
         };
         /** @description `POST /revoke-session` body. */
         RevokeSessionRequest: {
@@ -847,7 +849,8 @@ export interface components {
         /** @description `POST /send-verification-email` body. */
         SendVerificationEmailRequest: {
             /** @description Where the link finally redirects (default `/`). */
-            callbackURL?: string | null;
+            callbackURL?: string;
+            /** Format: email */
             email: string;
         };
         /** @description A session, in Better Auth's key order; it includes the raw token, as Better Auth's does. */
@@ -878,10 +881,11 @@ export interface components {
          *     }
          */
         SignInRequest: {
-            callbackURL?: string | null;
+            callbackURL?: string;
+            /** Format: email */
             email: string;
             password: string;
-            rememberMe?: boolean | null;
+            rememberMe?: boolean;
         };
         /** @description Sign-in response. */
         SignInResponse: {
@@ -906,12 +910,13 @@ export interface components {
          *     }
          */
         SignUpRequest: {
-            callbackURL?: string | null;
+            callbackURL?: string;
+            /** Format: email */
             email: string;
-            image?: string | null;
+            image?: string;
             name: string;
             password: string;
-            rememberMe?: boolean | null;
+            rememberMe?: boolean;
         };
         /** @description Sign-up response. */
         SignUpResponse: {
@@ -1027,7 +1032,7 @@ export interface components {
         UpdateUserRequest: {
             /** @description `null` removes the image. */
             image?: string | null;
-            name?: string | null;
+            name?: string;
         };
         /** @description A user, in Better Auth's key order. */
         UserResponse: {
@@ -1051,7 +1056,91 @@ export interface components {
             updatedAt: string;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Malformed JSON (`BAD_REQUEST` on auth routes, `INVALID_JSON` on tasks), or a body that fails validation (`VALIDATION_ERROR`) */
+        BadRequestBody: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description Better Auth's empty 404: the path does not name a route as sent (for example a percent-encoded path segment) */
+        NoRoute: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The path names nothing (`NOT_FOUND`), for example an empty segment */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description A session cookie without a trusted `Origin` (`MISSING_OR_NULL_ORIGIN`, `INVALID_ORIGIN`), or an untrusted callback URL (`INVALID_CALLBACK_URL`, ...) */
+        OriginRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The body exceeds `BODY_LIMIT_BYTES` (`PAYLOAD_TOO_LARGE`) */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description Too many requests from this client for this path (Better Auth's rate limit; message-only envelope) */
+        RateLimited: {
+            headers: {
+                /** @description Seconds until the window resets */
+                "X-Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The request body did not arrive in time (`REQUEST_TIMEOUT`); the connection closes */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The database is unreachable (`SERVICE_UNAVAILABLE`); retry after `Retry-After` */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description A body with a missing or non-JSON `Content-Type` (`UNSUPPORTED_MEDIA_TYPE`) */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -1152,6 +1241,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     create_user_task: {
@@ -1231,6 +1322,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -1270,6 +1363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     get_user_task: {
@@ -1348,6 +1442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     replace_user_task: {
@@ -1433,6 +1528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -1460,6 +1556,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     delete_user_task: {
@@ -1530,6 +1627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     update_user_task: {
@@ -1615,6 +1713,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -1654,6 +1753,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     complete_user_task: {
@@ -1740,6 +1840,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `completed` is not a boolean (`VALIDATION_ERROR`) */
             422: {
                 headers: {
@@ -1749,6 +1852,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     change_email: {
@@ -1800,6 +1904,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     change_password: {
@@ -1842,6 +1951,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     delete_user: {
@@ -1884,15 +1999,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Deleting users is disabled (empty body), or invalid token */
+            403: components["responses"]["OriginRejected"];
+            /** @description Deleting users is disabled (`DELETE_USER_ENABLED`: empty body), or the confirmation token is invalid (`{"message":"Invalid token","code":"INVALID_TOKEN"}`) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     delete_user_callback: {
@@ -1952,6 +2071,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     error_page: {
@@ -1977,15 +2098,16 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["RateLimited"];
         };
     };
     get_session: {
         parameters: {
             query?: {
-                /** @description Bypass the cookie cache (always bypassed here) */
-                disableCookieCache?: boolean;
-                /** @description Do not extend the session */
-                disableRefresh?: boolean;
+                /** @description Bypass the cookie cache (always bypassed here); any non-empty value is true */
+                disableCookieCache?: string;
+                /** @description Do not extend the session; any non-empty value (even `false`) is true */
+                disableRefresh?: string;
             };
             header?: never;
             path?: never;
@@ -2013,6 +2135,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     post_get_session: {
@@ -2024,6 +2148,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            400: components["responses"]["BadRequestBody"];
             /** @description deferSessionRefresh is not enabled */
             405: {
                 headers: {
@@ -2033,6 +2158,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
         };
     };
     get_jwks: {
@@ -2053,6 +2182,8 @@ export interface operations {
                     "application/json": components["schemas"]["JwksResponse"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     list_accounts: {
@@ -2082,6 +2213,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     list_sessions: {
@@ -2120,6 +2253,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ok: {
@@ -2140,6 +2275,7 @@ export interface operations {
                     "application/json": components["schemas"]["OkResponse"];
                 };
             };
+            429: components["responses"]["RateLimited"];
         };
     };
     request_password_reset: {
@@ -2182,6 +2318,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     reset_password: {
@@ -2218,6 +2359,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     reset_password_callback: {
@@ -2260,6 +2407,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: components["responses"]["NoRoute"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revoke_other_sessions: {
@@ -2280,6 +2430,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusResponse"];
                 };
             };
+            400: components["responses"]["BadRequestBody"];
             /** @description No session */
             401: {
                 headers: {
@@ -2289,6 +2440,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revoke_session: {
@@ -2331,6 +2488,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revoke_sessions: {
@@ -2351,6 +2514,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusResponse"];
                 };
             };
+            400: components["responses"]["BadRequestBody"];
             /** @description No session */
             401: {
                 headers: {
@@ -2360,6 +2524,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     send_verification_email: {
@@ -2402,6 +2572,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sign_in_email: {
@@ -2455,6 +2630,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sign_out: {
@@ -2475,6 +2655,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignOutResponse"];
                 };
             };
+            400: components["responses"]["BadRequestBody"];
             /** @description Cookie sent without a trusted Origin */
             403: {
                 headers: {
@@ -2484,6 +2665,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sign_up_email: {
@@ -2528,6 +2714,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
             /** @description Unsupported content type */
             415: {
                 headers: {
@@ -2546,6 +2734,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     get_token: {
@@ -2575,6 +2765,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     unlink_account: {
@@ -2626,6 +2818,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     update_session: {
@@ -2659,6 +2856,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     update_user: {
@@ -2701,6 +2904,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: components["responses"]["OriginRejected"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     verify_email: {
@@ -2758,6 +2967,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     list_tasks: {
@@ -2832,6 +3043,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     create_task: {
@@ -2905,6 +3117,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -2944,6 +3157,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     get_task: {
@@ -3002,6 +3216,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     replace_task: {
@@ -3082,6 +3297,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -3109,6 +3325,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     delete_task: {
@@ -3174,6 +3391,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     update_task: {
@@ -3254,6 +3472,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -3293,6 +3512,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     complete_task: {
@@ -3374,6 +3594,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `completed` is not a boolean (`VALIDATION_ERROR`) */
             422: {
                 headers: {
@@ -3383,6 +3606,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     health: {

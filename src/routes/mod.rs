@@ -33,7 +33,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let app = actix_web::App::new()
         .into_utoipa_app()
         .openapi(crate::openapi::ApiDoc::openapi());
-    register(app).split_for_parts().1
+    let mut doc = register(app).split_for_parts().1;
+    // After registration: the shared statuses are added to the operations it produced.
+    utoipa::Modify::modify(&crate::openapi::CommonResponses, &mut doc);
+    doc
 }
 
 use utoipa_actix_web::AppExt as _;

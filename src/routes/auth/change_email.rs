@@ -29,9 +29,11 @@ const FIELDS: &[super::body::Field] = &[
 )]
 pub struct ChangeEmailRequest {
     #[schema(rename = "newEmail")]
+    #[schema(format = Email)]
     new_email: String,
     /// Where the e-mailed link finally redirects.
     #[schema(rename = "callbackURL")]
+    #[schema(nullable = false)]
     callback_url: Option<String>,
 }
 

@@ -32,10 +32,13 @@ const FIELDS: &[super::body::Field] = &[
 pub struct DeleteUserRequest {
     /// Where the e-mailed confirmation link finally redirects.
     #[schema(rename = "callbackURL")]
+    #[schema(nullable = false)]
     callback_url: Option<String>,
     /// The current password; without it the session must be fresh.
+    #[schema(nullable = false)]
     password: Option<String>,
     /// A token from the confirmation e-mail.
+    #[schema(nullable = false)]
     token: Option<String>,
 }
 
@@ -65,7 +68,10 @@ fn deleted() -> Result<Reply, ApiError> {
         (status = 200, description = "Deleted, or confirmation mailed", body = DeleteUserResponse),
         (status = 400, description = "Wrong password, no credential account, or stale session", body = ErrorBody),
         (status = 401, description = "No session", body = ErrorBody),
-        (status = 404, description = "Deleting users is disabled (empty body), or invalid token", body = ErrorBody),
+        // No content documented: the disabled endpoint's 404 has an empty body (contract §3.10),
+        // and one status cannot document both an empty body and the envelope.
+        (status = 404, description = "Deleting users is disabled (`DELETE_USER_ENABLED`: empty body), \
+            or the confirmation token is invalid (`{\"message\":\"Invalid token\",\"code\":\"INVALID_TOKEN\"}`)"),
     ),
     security(("bearerSession" = []), ("sessionCookie" = []))
 )]

@@ -31,9 +31,11 @@ const MINIMUM_DURATION: Duration = Duration::from_millis(500);
     reason = "documentation only: the body is validated field by field"
 )]
 pub struct SendVerificationEmailRequest {
+    #[schema(format = Email)]
     email: String,
     /// Where the link finally redirects (default `/`).
     #[schema(rename = "callbackURL")]
+    #[schema(nullable = false)]
     callback_url: Option<String>,
 }
 

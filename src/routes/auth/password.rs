@@ -29,9 +29,11 @@ const REQUEST_FIELDS: &[super::body::Field] =
     reason = "documentation only: the body is validated field by field"
 )]
 pub struct RequestPasswordResetRequest {
+    #[schema(format = Email)]
     email: String,
     /// Where the e-mailed link redirects (with `?token=` or `?error=INVALID_TOKEN`).
     #[schema(rename = "redirectTo")]
+    #[schema(nullable = false)]
     redirect_to: Option<String>,
 }
 
@@ -175,6 +177,7 @@ pub struct ResetPasswordRequest {
     #[schema(rename = "newPassword")]
     new_password: String,
     /// The reset token (or pass it as `?token=`).
+    #[schema(nullable = false)]
     token: Option<String>,
 }
 

@@ -27,8 +27,9 @@ fn query_flag(req: &HttpRequest, name: &str) -> bool {
 #[utoipa::path(
     tag = "auth",
     params(
-        ("disableCookieCache" = Option<bool>, Query, description = "Bypass the cookie cache (always bypassed here)"),
-        ("disableRefresh" = Option<bool>, Query, description = "Do not extend the session"),
+        // Strings, not booleans: `z.coerce.boolean()` takes any non-empty value as true.
+        ("disableCookieCache" = Option<String>, Query, description = "Bypass the cookie cache (always bypassed here); any non-empty value is true"),
+        ("disableRefresh" = Option<String>, Query, description = "Do not extend the session; any non-empty value (even `false`) is true"),
     ),
     responses(
         (status = 200, description = "The session, or `null`", body = Option<SessionWithUser>,

@@ -28,11 +28,14 @@ const FIELDS: &[super::body::Field] = &[
 )]
 #[schema(example = json!({"email": "alice@example.com", "password": "correct horse battery", "rememberMe": true}))]
 pub struct SignInRequest {
+    #[schema(format = Email)]
     email: String,
     password: String,
     #[schema(rename = "callbackURL")]
+    #[schema(nullable = false)]
     callback_url: Option<String>,
     #[schema(rename = "rememberMe")]
+    #[schema(nullable = false)]
     remember_me: Option<bool>,
 }
 

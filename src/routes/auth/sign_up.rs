@@ -31,12 +31,16 @@ const FIELDS: &[super::body::Field] = &[
 #[schema(example = json!({"name": "Alice", "email": "alice@example.com", "password": "correct horse battery"}))]
 pub struct SignUpRequest {
     name: String,
+    #[schema(format = Email)]
     email: String,
     password: String,
+    #[schema(nullable = false)]
     image: Option<String>,
     #[schema(rename = "callbackURL")]
+    #[schema(nullable = false)]
     callback_url: Option<String>,
     #[schema(rename = "rememberMe")]
+    #[schema(nullable = false)]
     remember_me: Option<bool>,
 }
 

@@ -25,6 +25,7 @@ use crate::state::AppState;
     reason = "documentation only: the body is validated field by field"
 )]
 pub struct UpdateUserRequest {
+    #[schema(nullable = false)]
     name: Option<String>,
     /// `null` removes the image.
     image: Option<String>,
@@ -144,6 +145,7 @@ pub struct ChangePasswordRequest {
     current_password: String,
     /// Delete every session (the current one too) and sign in afresh.
     #[schema(rename = "revokeOtherSessions")]
+    #[schema(nullable = false)]
     revoke_other_sessions: Option<bool>,
 }
 
