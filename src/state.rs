@@ -1,4 +1,5 @@
-//! What every handler shares: configuration, the pool, the hasher, and the derived auth settings.
+//! What every handler shares: configuration, the pool, the hasher, the derived auth settings and
+//! the metrics.
 
 use crate::auth::cookies::CookieNames;
 use crate::auth::email::Mailer;
@@ -9,6 +10,7 @@ use crate::auth::verification::Sweeper;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 
 /// Application state, shared through `web::Data`.
 pub struct AppState {
@@ -23,6 +25,8 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// The decrypted JWT signing key, briefly cached.
     pub signing_keys: crate::auth::jwks::KeyCache,
+    /// Counters and histograms served at `/metrics`.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -43,6 +47,7 @@ impl AppState {
             sweeper: Sweeper::default(),
             rate_limiter,
             signing_keys: Default::default(),
+            metrics: Metrics::new()?,
         })
     }
 
