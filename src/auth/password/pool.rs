@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
+use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
 use tokio::sync::oneshot;
 
 use super::kdf::Scratch;
@@ -109,8 +110,30 @@ impl Drop for Counted {
     }
 }
 
+/// Niceness 10 on Linux (`Crossplatform` maps 0..=99 onto niceness 19..=-20): a scheduler weight of
+/// 110 against the async workers' 1024.
+const HASHING_PRIORITY: u8 = 22;
+
+/// Puts the calling thread below the async workers: when both want a core, `get-session` answers
+/// first; idle cores still go to hashing, so sign-in throughput is unchanged on a quiet machine.
+fn lower_priority() {
+    let lowered = ThreadPriorityValue::try_from(HASHING_PRIORITY)
+        .map_err(|e| e.to_string())
+        .and_then(|value| {
+            set_current_thread_priority(ThreadPriority::Crossplatform(value))
+                .map_err(|e| format!("{e:?}"))
+        });
+    if let Err(error) = lowered {
+        tracing::warn!(
+            error,
+            "could not lower the password hashing thread's priority"
+        );
+    }
+}
+
 /// One hashing thread: takes jobs until every sender is gone.
 fn work(queue: &Mutex<Receiver<Job>>) {
+    lower_priority();
     let mut scratch = Scratch::default();
     loop {
         // Idle threads wait on the lock; the one holding it waits for the next job.
@@ -151,6 +174,21 @@ mod tests {
         assert!(names.len() <= 2, "{names:?}");
         assert!(names.iter().all(|n| n.starts_with("password-hash-")));
         assert_eq!(pool.depth(), 0);
+    }
+
+    #[tokio::test]
+    #[cfg(target_os = "linux")]
+    async fn hashing_threads_run_at_niceness_10_or_lower_priority() {
+        let pool = HashPool::start(1).unwrap();
+        let stat = pool
+            .run(|_| std::fs::read_to_string("/proc/thread-self/stat").unwrap())
+            .await
+            .unwrap();
+        // Field 19 is the niceness; the command name (field 2) is parenthesized and may hold spaces.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        let nice: i32 = after_name.split(' ').nth(16).unwrap().parse().unwrap();
+        // A runner already niced past 10 stays there: raising priority needs privileges.
+        assert!(nice >= 10, "{stat}");
     }
 
     #[tokio::test]
