@@ -71,7 +71,7 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub password_hasher: PasswordHasherKind,
-    /// How many password hashes may run at once; the rest queue.
+    /// How many password hashing threads run; the rest of the hashes queue.
     pub hash_concurrency: usize,
     pub log_level: String,
     pub log_format: LogFormat,

@@ -371,12 +371,15 @@ impl ApiError {
     }
 }
 
-/// Whether a cause chain holds a lost or unreachable database: a pool error (timeout or a failed
-/// connect), a closed connection, or the server shutting down or starting up (SQLSTATE 57P01,
-/// 57P03: diesel reports those as `Unknown` with the server's message).
+/// Whether a cause chain holds a lost or unreachable database (a pool error: timeout or a failed
+/// connect; a closed connection; the server shutting down or starting up, SQLSTATE 57P01, 57P03,
+/// which diesel reports as `Unknown` with the server's message), or a full password-hash queue.
 pub fn is_outage(cause: &anyhow::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error as DieselError};
     cause.chain().any(|e| {
+        if let Some(crate::auth::password::HashPoolError::QueueFull) = e.downcast_ref() {
+            return true;
+        }
         if e.is::<diesel_async::pooled_connection::deadpool::PoolError>()
             || e.is::<diesel::ConnectionError>()
             || e.is::<std::io::Error>()
@@ -435,6 +438,25 @@ mod tests {
             serde_json::to_string(&ErrorCode::InvalidEmailOrPassword).unwrap(),
             "\"INVALID_EMAIL_OR_PASSWORD\""
         );
+    }
+
+    #[test]
+    fn outages_and_overload_are_503_with_retry_after_and_other_failures_500() {
+        use diesel::result::{DatabaseErrorKind, Error as DieselError};
+        let closed = DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("connection closed".to_string()),
+        );
+        let queue_full = anyhow::Error::new(crate::auth::password::HashPoolError::QueueFull)
+            .context("signing in");
+        for error in [ApiError::from(closed), ApiError::Internal(queue_full)] {
+            assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+            let response = error.error_response();
+            assert_eq!(response.headers().get("retry-after").unwrap(), "2");
+        }
+        let bug = ApiError::internal(anyhow::anyhow!("a bug"));
+        assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(bug.error_response().headers().get("retry-after").is_none());
     }
 
     #[test]

@@ -26,7 +26,7 @@ Environment (a .env file in the working directory is read first):
   BETTER_AUTH_TRUSTED_ORIGINS  extra trusted origins, comma-separated, * and ? wildcards
   HOST, PORT                   listen address (default 127.0.0.1:3000)
   PASSWORD_HASHER              argon2id (default) or scrypt (Better Auth's format)
-  PASSWORD_HASH_CONCURRENCY    hashes running at once (default: CPU count)
+  PASSWORD_HASH_CONCURRENCY    hashing threads (default: CPU count); 256 hashes may wait per thread
   BODY_LIMIT_BYTES             request body limit (default 65536)
   REQUEST_TIMEOUT_SECS         request head, then body, must arrive within this (default 10; else 408)
   KEEP_ALIVE_SECS              idle keep-alive connections close after this (default 5; 0 = off)

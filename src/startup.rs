@@ -51,6 +51,8 @@ impl Application {
                 crate::routes::register(App::new().app_data(state.clone()).into_utoipa_app())
                     .split_for_parts();
             app.service(web::redirect("/docs", "/docs/"))
+                // Outside utoipa on purpose: Prometheus text, not part of the documented JSON API.
+                .route("/metrics", web::get().to(crate::routes::metrics::scrape))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
                 // Inside CORS: preflights are not counted, and a 429 still carries CORS headers.
@@ -61,6 +63,8 @@ impl Application {
                 .wrap(from_fn(crate::transport::body_deadline))
                 .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
                 .wrap(from_fn(crate::transport::close_when_draining))
+                // Outermost: every answer counts, including 429s, CORS refusals and raw-path 404s.
+                .wrap(from_fn(crate::routes::metrics::record))
         })
         .workers(limits.workers)
         .max_connections(limits.max_connections)

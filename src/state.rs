@@ -1,4 +1,5 @@
-//! What every handler shares: configuration, the pool, the hasher, and the derived auth settings.
+//! What every handler shares: configuration, the pool, the hasher, the derived auth settings and
+//! the metrics.
 
 use crate::auth::cookies::CookieNames;
 use crate::auth::email::Mailer;
@@ -9,6 +10,7 @@ use crate::auth::verification::Sweeper;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 
 /// Application state, shared through `web::Data`.
 pub struct AppState {
@@ -27,6 +29,8 @@ pub struct AppState {
     pub db_health: crate::db::Health,
     /// Graceful shutdown: whether the server is draining, and the requests in flight.
     pub drain: crate::transport::Drain,
+    /// Counters and histograms served at `/metrics`.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
             signing_keys: Default::default(),
             db_health: Default::default(),
             drain: Default::default(),
+            metrics: Metrics::new()?,
         })
     }
 

@@ -1,19 +1,20 @@
-//! Password hashing: Better Auth's scrypt format and argon2id, on a bounded blocking pool.
+//! Password hashing: Better Auth's scrypt format and argon2id, on dedicated hashing threads.
 //!
-//! Hashes run in `spawn_blocking`, never on the async workers, and a semaphore bounds how many run
-//! at once, so a sign-in storm queues instead of exhausting memory or starving `get-session`.
+//! Hashes run on `PASSWORD_HASH_CONCURRENCY` threads of their own, never on the async workers, fed
+//! by a bounded queue: a sign-in storm queues instead of starving `get-session`, and memory stays
+//! at one argon2 buffer per thread however many sign-ins arrive.
+
+mod kdf;
+mod pool;
 
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use secrecy::{ExposeSecret as _, SecretString};
-use subtle::ConstantTimeEq as _;
-use tokio::sync::Semaphore;
-use unicode_normalization::UnicodeNormalization as _;
 
 use crate::config::PasswordHasherKind;
 use crate::error::{ApiError, ErrorCode};
+
+pub use pool::{HashPoolError, QUEUE_PER_THREAD};
 
 /// Better Auth's length limits, in UTF-16 code units as JavaScript's `.length` counts them.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -37,19 +38,18 @@ pub fn check_length(password: &str, check_min: bool) -> Result<(), ApiError> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     kind: PasswordHasherKind,
-    permits: Arc<Semaphore>,
+    pool: Arc<pool::HashPool>,
     /// A hash of the configured kind, verified on the unknown-user path so timing reveals nothing.
     dummy: Arc<str>,
 }
 
 impl PasswordHasher {
-    /// A hasher producing `kind` hashes with at most `concurrency` running at once.
-    pub fn new(kind: PasswordHasherKind, concurrency: usize) -> anyhow::Result<Self> {
-        let dummy = hash_blocking(kind, "not-a-real-password-but-the-same-cost")?;
+    /// A hasher producing `kind` hashes on `threads` hashing threads.
+    pub fn new(kind: PasswordHasherKind, threads: usize) -> anyhow::Result<Self> {
         Ok(Self {
             kind,
-            permits: Arc::new(Semaphore::new(concurrency)),
-            dummy: dummy.into(),
+            pool: Arc::new(pool::HashPool::start(threads)?),
+            dummy: kdf::dummy(kind)?.into(),
         })
     }
 
@@ -57,7 +57,8 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
         let kind = self.kind;
         let password = password.clone();
-        self.run(move || hash_blocking(kind, password.expose_secret()))
+        self.pool
+            .run(move |scratch| kdf::hash(kind, password.expose_secret(), scratch))
             .await?
     }
 
@@ -65,8 +66,10 @@ impl PasswordHasher {
     pub async fn verify(&self, password: &SecretString, hash: &str) -> anyhow::Result<bool> {
         let password = password.clone();
         let hash = hash.to_owned();
-        self.run(move || verify_blocking(password.expose_secret(), &hash))
-            .await
+        Ok(self
+            .pool
+            .run(move |scratch| kdf::verify(password.expose_secret(), &hash, scratch))
+            .await?)
     }
 
     /// Spends the same work as a real verification, for an unknown user.
@@ -80,85 +83,14 @@ impl PasswordHasher {
         self.kind == PasswordHasherKind::Argon2id && !hash.starts_with("$argon2id$")
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .context("password hashing task failed")
+    /// Hashes queued or running (the `/metrics` queue depth).
+    pub fn queue_depth(&self) -> usize {
+        self.pool.depth()
     }
-}
 
-fn argon2() -> Argon2<'static> {
-    // OWASP's first argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
-    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-fn scrypt_params() -> scrypt::Params {
-    // @better-auth/utils password.node.mjs: N=16384, r=16, p=1, 64-byte key.
-    scrypt::Params::new(14, 16, 1).expect("valid scrypt parameters")
-}
-
-fn random_salt() -> [u8; 16] {
-    let mut salt = [0u8; 16];
-    rand::fill(&mut salt[..]);
-    salt
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn scrypt_key(password: &str, salt_hex: &str) -> anyhow::Result<[u8; 64]> {
-    // Better Auth normalizes to NFKC and uses the hex *string* itself as the salt.
-    let normalized: String = password.nfkc().collect();
-    let mut key = [0u8; 64];
-    scrypt::scrypt(
-        normalized.as_bytes(),
-        salt_hex.as_bytes(),
-        &scrypt_params(),
-        &mut key,
-    )
-    .map_err(|e| anyhow::anyhow!("scrypt: {e}"))?;
-    Ok(key)
-}
-
-fn hash_blocking(kind: PasswordHasherKind, password: &str) -> anyhow::Result<String> {
-    match kind {
-        PasswordHasherKind::Scrypt => {
-            let salt_hex = hex(&random_salt());
-            let key = scrypt_key(password, &salt_hex)?;
-            Ok(format!("{salt_hex}:{}", hex(&key)))
-        }
-        PasswordHasherKind::Argon2id => {
-            let normalized: String = password.nfkc().collect();
-            argon2()
-                .hash_password_with_salt(normalized.as_bytes(), &random_salt())
-                .map(|h| h.to_string())
-                .map_err(|e| anyhow::anyhow!("argon2: {e}"))
-        }
-    }
-}
-
-fn verify_blocking(password: &str, hash: &str) -> bool {
-    if hash.starts_with("$argon2") {
-        let normalized: String = password.nfkc().collect();
-        return argon2()
-            .verify_password(normalized.as_bytes(), hash)
-            .is_ok();
-    }
-    let Some((salt_hex, key_hex)) = hash.split_once(':') else {
-        return false;
-    };
-    match scrypt_key(password, salt_hex) {
-        Ok(key) => hex(&key)
-            .as_bytes()
-            .ct_eq(key_hex.to_ascii_lowercase().as_bytes())
-            .into(),
-        Err(_) => false,
+    /// The number of hashing threads.
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
     }
 }
 
@@ -166,31 +98,36 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_scrypt_hash_has_better_auths_shape_and_verifies() {
-        let hash = hash_blocking(PasswordHasherKind::Scrypt, "correct horse").unwrap();
-        let (salt, key) = hash.split_once(':').unwrap();
-        assert_eq!((salt.len(), key.len()), (32, 128));
-        assert!(verify_blocking("correct horse", &hash));
-        assert!(!verify_blocking("wrong horse", &hash));
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashes_from_many_tasks_at_once_verify_their_own_password_only() {
+        for kind in [PasswordHasherKind::Argon2id, PasswordHasherKind::Scrypt] {
+            let hasher = PasswordHasher::new(kind, 2).unwrap();
+            let tasks: Vec<_> = (0..12)
+                .map(|i| {
+                    let hasher = hasher.clone();
+                    tokio::spawn(async move {
+                        let password = SecretString::from(format!("password number {i}"));
+                        let hash = hasher.hash(&password).await.unwrap();
+                        let other = SecretString::from(format!("password number {}", i + 1));
+                        let verified = hasher.verify(&password, &hash).await.unwrap();
+                        let other_verified = hasher.verify(&other, &hash).await.unwrap();
+                        (verified, other_verified)
+                    })
+                })
+                .collect();
+            for task in tasks {
+                assert_eq!(task.await.unwrap(), (true, false));
+            }
+            assert_eq!(hasher.queue_depth(), 0);
+        }
     }
 
-    #[test]
-    fn scrypt_uses_the_hex_string_as_salt_and_nfkc() {
-        // Computed with Node: crypto.scryptSync("ﬁle".normalize("NFKC"), "00112233445566778899aabbccddeeff", 64, {N:16384,r:16,p:1})
-        let salt = "00112233445566778899aabbccddeeff";
-        let key = hex(&scrypt_key("ﬁle", salt).unwrap());
-        assert_eq!(key, hex(&scrypt_key("file", salt).unwrap()));
-    }
-
-    #[test]
-    fn argon2id_hashes_verify_and_malformed_hashes_do_not() {
-        let hash = hash_blocking(PasswordHasherKind::Argon2id, "pässwörd!").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_blocking("pässwörd!", &hash));
-        assert!(!verify_blocking("password", &hash));
-        assert!(!verify_blocking("password", "garbage"));
-        assert!(!verify_blocking("password", "zz:zz"));
+    #[tokio::test]
+    async fn the_dummy_verification_matches_no_password() {
+        let hasher = PasswordHasher::new(PasswordHasherKind::Argon2id, 1).unwrap();
+        let password = SecretString::from("anything at all");
+        hasher.verify_dummy(&password).await.unwrap();
+        assert!(!hasher.verify(&password, &hasher.dummy).await.unwrap());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod current_user;
 pub mod health;
+pub mod metrics;
 pub mod tasks;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest};

@@ -63,12 +63,14 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let decision = match req.app_data::<web::Data<AppState>>() {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let decision = match &state {
         Some(state) => decide(state, &req).await,
         None => None,
     };
-    if let Some(Decision::Limited { retry_after_secs }) = decision {
+    if let (Some(Decision::Limited { retry_after_secs }), Some(state)) = (decision, state) {
         tracing::warn!(path = req.path(), "rate limited");
+        state.metrics.count_rate_limited();
         let response = ApiError::RateLimited { retry_after_secs }.error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
