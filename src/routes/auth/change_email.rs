@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, opt, req, str_field, validate};
-use super::guard::{Authed, Reply, require_session, respond};
+use super::guard::{Authed, Reply, issue_session, require_session, respond};
 use super::mail::{send_verification, sign_token};
 use super::sessions::StatusResponse;
 use super::{AuthRequest, origin_check};
@@ -197,9 +197,7 @@ async fn update_now(
     };
     users::update(&mut *state.conn().await?, &authed.user.id, changes).await?;
     let token = authed.session.token.clone();
-    authed
-        .headers
-        .set_session(state, &token, ctx.dont_remember, ctx.dont_remember);
+    issue_session(state, ctx, &mut authed.headers, &token, ctx.dont_remember).await?;
     if state.mailer.enabled() {
         send_verification(state, &authed.user.id, &change.new_email, change.callback)?;
     }
