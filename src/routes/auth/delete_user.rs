@@ -82,6 +82,7 @@ pub async fn delete_user(
     let caller = Caller {
         session: authed.session.clone(),
         user: authed.user.clone(),
+        from_cache: authed.from_cache,
     };
     let result = run_delete(&state, &ctx, &caller, &mut authed.headers, obj).await;
     respond(authed.headers, result)

@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct Caller {
     pub session: Session,
     pub user: User,
+    /// The session came from the `session_data` cookie, not the database.
+    pub from_cache: bool,
 }
 
 /// A caller whose session was required, with the headers the lookup produced.
@@ -26,6 +28,8 @@ pub struct Caller {
 pub struct Authed {
     pub session: Session,
     pub user: User,
+    /// The session came from the `session_data` cookie, not the database.
+    pub from_cache: bool,
     /// A sliding refresh's cookie, if one happened; handlers add theirs.
     pub headers: AuthHeaders,
 }
@@ -69,6 +73,7 @@ pub fn start<'a>(
             Start::Cached(Box::new(Caller {
                 session: c.session,
                 user: c.user,
+                from_cache: true,
             }))
         }
         _ => {
@@ -114,7 +119,11 @@ pub async fn lookup_session(
             headers.set_cache(state, ctx, &session, &user, false);
         }
     }
-    Ok(Some(Caller { session, user }))
+    Ok(Some(Caller {
+        session,
+        user,
+        from_cache: false,
+    }))
 }
 
 async fn required(
@@ -124,9 +133,14 @@ async fn required(
 ) -> Result<Authed, ApiError> {
     let mut headers = AuthHeaders::default();
     match lookup_session(state, ctx, &mut headers, sensitive).await? {
-        Some(Caller { session, user }) => Ok(Authed {
+        Some(Caller {
             session,
             user,
+            from_cache,
+        }) => Ok(Authed {
+            session,
+            user,
+            from_cache,
             headers,
         }),
         None => Err(headers.fail(ApiError::Unauthorized(ErrorCode::Unauthorized))),

@@ -55,7 +55,13 @@ pub async fn get_session(
         Start::NoSession => return Ok(headers.json(StatusCode::OK, &())),
         Start::Cached(caller) => {
             let mut conn = state.conn().await?;
-            let jwt = jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &caller.user);
+            let jwt = jwt_sign::issue(
+                &mut conn,
+                &state.config,
+                &state.signing_keys,
+                &caller.user,
+                true,
+            );
             headers.set_jwt(jwt.await?);
             return Ok(headers.json(StatusCode::OK, &cached_body(*caller)));
         }
@@ -84,7 +90,9 @@ pub async fn get_session(
         }
     }
     // The jwt plugin's after-hook: a fresh JWT whenever a session was found.
-    headers.set_jwt(jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &user).await?);
+    headers.set_jwt(
+        jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &user, false).await?,
+    );
     let body = SessionWithUser {
         session: session.into(),
         user: user.into(),

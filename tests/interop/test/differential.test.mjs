@@ -396,6 +396,13 @@ const core = [
 
 diffScenario("differential core (§3.0–§3.5)", core);
 
+// The same core scenario with the cookie cache on (compact) on both sides: every session_data cookie
+// (set, re-issued, expired; its payload and signature) and every answer served from it must match.
+// The steps' own checks assume no cache (e.g. a session expired in the table reads as null), so only
+// the comparison with the oracle counts here.
+const COOKIE_CACHE = { SESSION_COOKIE_CACHE: "compact" };
+diffScenario("differential core with the cookie cache (compact)", core, { oursEnv: COOKIE_CACHE, oracleEnv: COOKIE_CACHE, checks: false });
+
 // ---------------------------------------------------------------------------------------------
 // Extended group: session management, user management, passwords, e-mail, accounts, JWT
 // ---------------------------------------------------------------------------------------------
