@@ -116,6 +116,59 @@ pub fn payload_text(session: &Session, user: &User, updated_at_ms: i64, version:
     serde_json::to_string(&payload).expect("the payload serializes")
 }
 
+/// Which parts of the payload Better Auth took from the cookie cache: those keep the key order
+/// zod gave them (`sessionSchema`, `userSchema`) when it re-caches them (e.g. in update-user).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FromCache {
+    pub session: bool,
+    pub user: bool,
+}
+
+const SESSION_SCHEMA_ORDER: [&str; 8] = [
+    "id",
+    "createdAt",
+    "updatedAt",
+    "userId",
+    "expiresAt",
+    "token",
+    "ipAddress",
+    "userAgent",
+];
+const USER_SCHEMA_ORDER: [&str; 7] = [
+    "id",
+    "createdAt",
+    "updatedAt",
+    "email",
+    "emailVerified",
+    "name",
+    "image",
+];
+
+fn reorder(value: &mut Value, member: &str, order: &[&str]) {
+    if let Some(Value::Object(object)) = value.get_mut(member) {
+        let mut ordered = Map::new();
+        for key in order {
+            if let Some(v) = object.shift_remove(*key) {
+                ordered.insert((*key).into(), v);
+            }
+        }
+        ordered.append(object);
+        *object = ordered;
+    }
+}
+
+/// `P` with the parts that came from the cache in their schema's key order.
+fn schema_ordered(p: &str, from_cache: FromCache) -> String {
+    let mut value: Value = serde_json::from_str(p).expect("our own payload parses");
+    if from_cache.session {
+        reorder(&mut value, "session", &SESSION_SCHEMA_ORDER);
+    }
+    if from_cache.user {
+        reorder(&mut value, "user", &USER_SCHEMA_ORDER);
+    }
+    value.to_string()
+}
+
 /// `JSON.stringify({...P, extra})` for new keys: `extra` goes before P's final `}`.
 fn with_fields(text: &str, extra: &str) -> String {
     format!("{},{extra}}}", &text[..text.len() - 1])
@@ -157,18 +210,23 @@ fn random_uuid() -> String {
 
 /// `setCookieCache`: the cookie value for `session` and `user` at `now`. A not-remembered session
 /// gets Better Auth's `maxAge || 60` (compact) or `maxAge || 300` (jwt, jwe) seconds.
+/// `from_cache`: which of `session` and `user` were read from the cache (see [`FromCache`]).
 pub fn encode(
     config: &Config,
     session: &Session,
     user: &User,
     dont_remember: bool,
+    from_cache: FromCache,
     now: DateTime<Utc>,
 ) -> Option<String> {
     let cache = &config.cookie_cache;
     let strategy = cache.strategy?;
     let max_age = cache.max_age.as_secs() as i64;
     let now_ms = now.timestamp_millis();
-    let p = payload_text(session, user, now_ms, &cache.version);
+    let mut p = payload_text(session, user, now_ms, &cache.version);
+    if from_cache.session || from_cache.user {
+        p = schema_ordered(&p, from_cache);
+    }
     let secret = config.current_secret();
     let ttl = if dont_remember { 300 } else { max_age };
     let iat = now.timestamp();

@@ -143,7 +143,7 @@ fn jwe_cookies_round_trip_and_survive_secret_rotation() {
     let mut s = session();
     s.expires_at = now + chrono::TimeDelta::days(7);
     let old = config("jwe", &[]);
-    let value = encode(&old, &s, &user(), false, now).unwrap();
+    let value = encode(&old, &s, &user(), false, FromCache::default(), now).unwrap();
     assert!(value.starts_with("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2Q0JDLUhTNTEyIiwia2lkIjoibm1OVXAtYWF4QWtKVmlmUjY3TU1CQTR1bl8welNjVDY1R3A2WUtBQy1TayJ9.."));
     let cached = decode(&old, &value, now).unwrap();
     assert_eq!(cached.expires_at_ms / 1000, now.timestamp() + 300);
@@ -154,7 +154,15 @@ fn jwe_cookies_round_trip_and_survive_secret_rotation() {
         "2:a-brand-new-secret-0123456789-abcdefghijklmnopqrstuvwxyz,1:conformance-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     )];
     assert!(decode(&config("jwe", &rotated), &value, now).is_some());
-    let compact = encode(&config("compact", &[]), &s, &user(), false, now).unwrap();
+    let compact = encode(
+        &config("compact", &[]),
+        &s,
+        &user(),
+        false,
+        FromCache::default(),
+        now,
+    )
+    .unwrap();
     assert!(decode(&config("compact", &rotated), &compact, now).is_none());
     // Jose allows 15 s of clock skew on the JWE's exp.
     let later = now + chrono::TimeDelta::seconds(310);
@@ -165,11 +173,19 @@ fn jwe_cookies_round_trip_and_survive_secret_rotation() {
 #[test]
 fn a_not_remembered_session_gets_better_auths_short_expiries() {
     let now = at(0);
-    let value = encode(&config("compact", &[]), &session(), &user(), true, now).unwrap();
+    let value = encode(
+        &config("compact", &[]),
+        &session(),
+        &user(),
+        true,
+        FromCache::default(),
+        now,
+    )
+    .unwrap();
     let cached = decode(&config("compact", &[]), &value, now).unwrap();
     assert_eq!(cached.expires_at_ms - now.timestamp_millis(), 60_000);
     let cfg = config("jwt", &[("SESSION_COOKIE_CACHE_MAX_AGE", "120")]);
-    let value = encode(&cfg, &session(), &user(), true, now).unwrap();
+    let value = encode(&cfg, &session(), &user(), true, FromCache::default(), now).unwrap();
     assert_eq!(
         decode(&cfg, &value, now).unwrap().expires_at_ms - now.timestamp_millis(),
         300_000

@@ -138,18 +138,6 @@ impl CookieNames {
         lines.into_iter().map(|(_, line)| line).collect()
     }
 
-    /// `deleteSessionCookie`: the session token and the cache expired, then every cache chunk the
-    /// request carried (`sessionStore.clean()`), then `dont_remember`.
-    pub fn expire_session(&self, in_request: &[String]) -> Vec<String> {
-        let mut lines = vec![
-            self.expire(&self.session_token),
-            self.expire(&self.session_data),
-        ];
-        lines.extend(in_request.iter().map(|n| self.expire(n)));
-        lines.push(self.expire(&self.dont_remember));
-        lines
-    }
-
     /// The `session_data` cookie's names in a `Cookie` header (exact, or `.N` chunks) and its
     /// value: the exact name wins, else the chunks joined in index order (`getChunkedCookie`).
     pub fn read_cache(&self, header: &str) -> (Vec<String>, Option<String>) {

@@ -113,12 +113,14 @@ pub async fn confirm_change(
         send_verification(state, &bound.id, update_to, callback)?;
     }
     if let Some(session) = session {
+        let cached = session.from_cache.then_some(&session.session);
         issue_session(
             state,
             ctx,
             headers,
             &session.session.token,
-            ctx.dont_remember,
+            cached,
+            session.from_cache,
         )
         .await?;
     }

@@ -208,7 +208,7 @@ async fn verify_address(
                     .token
             }
         };
-        issue_session(state, ctx, headers, &token, ctx.dont_remember).await?;
+        issue_session(state, ctx, headers, &token, None, false).await?;
     }
     Ok(done(callback, body))
 }

@@ -175,22 +175,34 @@ pub async fn require_fresh_session(
     Ok(authed)
 }
 
-/// Sets the session cookie for `token` and, when the cache is on, its `session_data` read back
-/// from the database (so it carries what the handler just wrote).
+/// Sets the session cookie for `token` and, when the cache is on, its `session_data` with the
+/// user read back from the database (so it carries what the handler just wrote). `cached`: the
+/// caller's session as the cookie cache gave it, which Better Auth re-caches as it is;
+/// `user_cached`: Better Auth builds the cached user from the cached one too (verify-email's
+/// change-email path), so its keys keep the schema order.
 pub async fn issue_session(
     state: &AppState,
     ctx: &AuthRequest,
     headers: &mut AuthHeaders,
     token: &str,
-    dont_remember: bool,
+    cached: Option<&Session>,
+    user_cached: bool,
 ) -> Result<(), ApiError> {
+    let dont_remember = ctx.dont_remember;
     headers.set_session(state, ctx, token, dont_remember);
-    if state.config.cookie_cache.strategy.is_some()
-        && let Some((session, user)) =
-            sessions::find_with_user(&mut *state.conn().await?, token).await?
-    {
-        headers.set_cache(state, ctx, &session, &user, dont_remember);
+    if state.config.cookie_cache.strategy.is_none() {
+        return Ok(());
     }
+    let Some((session, user)) = sessions::find_with_user(&mut *state.conn().await?, token).await?
+    else {
+        return Ok(());
+    };
+    let from_cache = cookie_cache::FromCache {
+        session: cached.is_some_and(|s| s.token == token),
+        user: user_cached,
+    };
+    let session = cached.filter(|_| from_cache.session).unwrap_or(&session);
+    headers.set_cache_with(state, ctx, session, &user, dont_remember, from_cache);
     Ok(())
 }
 

@@ -136,9 +136,25 @@ impl AuthHeaders {
         user: &User,
         dont_remember: bool,
     ) {
+        let fresh = cookie_cache::FromCache::default();
+        self.set_cache_with(state, ctx, session, user, dont_remember, fresh);
+    }
+
+    /// [`AuthHeaders::set_cache`]; `from_cache` keeps the key order Better Auth gives what it read
+    /// from the cache.
+    pub fn set_cache_with(
+        &mut self,
+        state: &AppState,
+        ctx: &AuthRequest,
+        session: &Session,
+        user: &User,
+        dont_remember: bool,
+        from_cache: cookie_cache::FromCache,
+    ) {
         let config = &state.config;
-        let Some(value) = cookie_cache::encode(config, session, user, dont_remember, Utc::now())
-        else {
+        let now = Utc::now();
+        let encoded = cookie_cache::encode(config, session, user, dont_remember, from_cache, now);
+        let Some(value) = encoded else {
             return;
         };
         let max_age = (!dont_remember).then_some(config.cookie_cache.max_age.as_secs());
@@ -163,10 +179,16 @@ impl AuthHeaders {
         self.set_cache(state, ctx, session, user, dont_remember);
     }
 
+    /// `expireCookie`: drops what is queued for cookie `name`, then expires it.
+    fn expire_cookie(&mut self, state: &AppState, name: &str) {
+        let prefix = format!("{name}=");
+        self.cookies.retain(|c| !c.starts_with(&prefix));
+        self.cookies.push(state.cookies.expire(name));
+    }
+
     /// Expires the `session_data` cookie (`expireCookie`), for a cache that cannot be used.
     pub fn expire_cache(&mut self, state: &AppState) {
-        self.cookies
-            .push(state.cookies.expire(&state.cookies.session_data));
+        self.expire_cookie(state, &state.cookies.session_data);
     }
 
     /// Expires every cache chunk the request carried (`sessionStore.clean()`).
@@ -177,8 +199,11 @@ impl AuthHeaders {
 
     /// Expires the session cookies, as `deleteSessionCookie`.
     pub fn clear_session(&mut self, state: &AppState, ctx: &AuthRequest) {
-        self.cookies
-            .extend(state.cookies.expire_session(&ctx.cache_cookies));
+        let names = &state.cookies;
+        self.expire_cookie(state, &names.session_token);
+        self.expire_cookie(state, &names.session_data);
+        self.clean_cache(state, ctx);
+        self.expire_cookie(state, &names.dont_remember);
     }
 
     /// Adds the jwt plugin's `set-auth-jwt` header.

@@ -59,8 +59,16 @@ pub async fn update_user(
     let mut result = apply_update(&state, &authed, obj).await;
     if result.is_ok() {
         let token = authed.session.token.clone();
-        let issued =
-            issue_session(&state, &ctx, &mut authed.headers, &token, ctx.dont_remember).await;
+        let cached = authed.from_cache.then(|| authed.session.clone());
+        let issued = issue_session(
+            &state,
+            &ctx,
+            &mut authed.headers,
+            &token,
+            cached.as_ref(),
+            false,
+        )
+        .await;
         result = issued.and(result);
     }
     respond(authed.headers, result)
@@ -186,7 +194,7 @@ pub async fn change_password(
         Ok((token, body)) => {
             let issued = match &token {
                 Some(token) => {
-                    issue_session(&state, &ctx, &mut authed.headers, token, ctx.dont_remember).await
+                    issue_session(&state, &ctx, &mut authed.headers, token, None, false).await
                 }
                 None => Ok(()),
             };
