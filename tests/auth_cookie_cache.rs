@@ -367,3 +367,20 @@ async fn https_deployments_name_the_cache_cookie_secure() {
     assert!(cookies[1].starts_with("__Secure-better-auth.session_data=ey"));
     assert!(cookies[1].ends_with("; Max-Age=120; Path=/; HttpOnly; Secure; SameSite=Lax"));
 }
+
+#[tokio::test]
+async fn with_the_cache_off_a_leftover_cache_cookie_is_expired() {
+    let cached = cache_app(CacheStrategy::Compact).await;
+    let (_, _, cookie) = signed_up(&cached).await;
+    let off = sibling(&cached, |c| c.cookie_cache.strategy = None).await;
+    let response = get_session(&off, &cookie, "").await;
+    assert_eq!(response.status(), 200);
+    let cookies = set_cookies(response.headers());
+    assert_eq!(
+        cookies,
+        [format!(
+            "{DATA}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+        )]
+    );
+    assert_eq!(first_key(&response.json().await.unwrap()), "expiresAt");
+}
