@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks the release server with wrk (Debian package `wrk`) on loopback, against a fresh database.
 # Usage: bash bench/run.sh [duration, default 10s]. Prints one table row per scenario (markdown).
+# BA_BIN=path/to/better-auth-actix skips the build and benchmarks that binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10s}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/better-auth-actix"
+if [ -z "${BA_BIN:-}" ]; then cargo build --release --quiet; fi
+bin="${BA_BIN:-$CARGO_TARGET_DIR/release/better-auth-actix}"
 
 db="bat_bench_$$"
 port=$((20000 + RANDOM % 20000))
@@ -18,7 +19,12 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" BET
   RATE_LIMIT_ENABLED=false  # measure the server, not 429s from one client IP
 "$bin" serve > "${TMPDIR:-/tmp}/bench-server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; dropdb -h 127.0.0.1 -U postgres --if-exists "$db"' EXIT
+# A second instance on the same database with the cookie cache on (compact), for get-session with and without it.
+cache_port=$((port + 1))
+PORT="$cache_port" BETTER_AUTH_URL="http://127.0.0.1:$cache_port" SESSION_COOKIE_CACHE=compact \
+  "$bin" serve --no-migrate > "${TMPDIR:-/tmp}/bench-server-cache.log" 2>&1 &
+cached_server=$!
+trap 'kill $server $cached_server 2>/dev/null; wait $server $cached_server 2>/dev/null; dropdb -h 127.0.0.1 -U postgres --if-exists "$db"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$port"
 
@@ -57,6 +63,17 @@ wrk.headers["content-type"] = "application/json"
 wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
 LUA
 run "POST /api/auth/sign-in/email (argon2id)" -s "$lua" "$base/api/auth/sign-in/email"
+
+# get-session with the session cookie, cookie cache off, then on (a cache hit reads no session row).
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$cache_port/health" >/dev/null && break; sleep 0.1; done
+cookies() { # base URL → the Cookie header a sign-in there sets
+  curl -sf -o /dev/null -D - "$1/api/auth/sign-in/email" -H 'content-type: application/json' \
+    -d '{"email":"bench@example.com","password":"bench-password-1"}' |
+    awk 'tolower($1)=="set-cookie:" {sub(/;.*/, "", $2); printf "%s%s", sep, $2; sep="; "}'
+}
+run "GET /api/auth/get-session (cookie, cache off)" -H "cookie: $(cookies "$base")" "$base/api/auth/get-session"
+cache_base="http://127.0.0.1:$cache_port"
+run "GET /api/auth/get-session (cookie, compact cache hit)" -H "cookie: $(cookies "$cache_base")" "$cache_base/api/auth/get-session"
 
 # get-session while a sign-in storm saturates the hashing pool: the async workers must stay free.
 wrk -t1 -c64 -d"$duration" -s "$lua" "$base/api/auth/sign-in/email" >/dev/null 2>&1 &

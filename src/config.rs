@@ -1,6 +1,7 @@
 //! Configuration: one plain struct, built from the environment (and `.env`) at start-up.
 //! Every variable is documented in `.env.example`; an invalid value names the variable.
 
+mod cookie_cache;
 mod jwt;
 mod rate_limit;
 mod secrets;
@@ -13,6 +14,7 @@ use url::Url;
 
 mod flows;
 
+pub use cookie_cache::{CacheStrategy, CookieCacheConfig};
 pub use flows::{EmailConfig, FlowConfig};
 pub use jwt::{JwtAlg, JwtConfig, parse_time_span};
 pub use rate_limit::{Limit, PathRule, RateLimitConfig, RateLimitStorage};
@@ -77,6 +79,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub body_limit: usize,
     pub session: SessionConfig,
+    /// Better Auth's `session.cookieCache` (the `session_data` cookie).
+    pub cookie_cache: CookieCacheConfig,
     /// Better Auth's e-mail verification, password reset, delete-user and change-email options.
     pub flows: FlowConfig,
     /// E-mail delivery.
@@ -198,8 +202,9 @@ impl Config {
             hash_concurrency: number(&var, "PASSWORD_HASH_CONCURRENCY", cores, 1, 256)?,
             log_level: var("LOG_LEVEL").unwrap_or_else(|| "info".into()),
             log_format,
-            body_limit: number(&var, "BODY_LIMIT_BYTES", 65_536, 1024, 16 * 1024 * 1024)?,
+            body_limit: number(&var, "BODY_LIMIT_BYTES", 1_048_576, 1024, 16 * 1024 * 1024)?,
             session,
+            cookie_cache: cookie_cache::parse(&var)?,
             flows: FlowConfig::from_lookup(&var)?,
             email: EmailConfig::from_lookup(&var)?,
             jwt: jwt::parse(&var)?,
@@ -361,6 +366,34 @@ mod tests {
                 config(&[BASE[0], BASE[1], (var, bad)]).unwrap_err().var,
                 var
             );
+        }
+    }
+
+    #[test]
+    fn the_cookie_cache_is_off_by_default_and_invalid_values_name_the_variable() {
+        let c = config(&BASE).unwrap();
+        assert_eq!(c.cookie_cache, CookieCacheConfig::default());
+        assert_eq!(c.cookie_cache.max_age, Duration::from_secs(300));
+        assert_eq!(c.body_limit, 1_048_576);
+        let mut vars = BASE.to_vec();
+        vars.extend([
+            ("SESSION_COOKIE_CACHE", "jwe"),
+            ("SESSION_COOKIE_CACHE_MAX_AGE", "120"),
+            ("SESSION_COOKIE_CACHE_VERSION", "7"),
+        ]);
+        let c = config(&vars).unwrap().cookie_cache;
+        assert_eq!(c.strategy, Some(CacheStrategy::Jwe));
+        assert_eq!(c.max_age, Duration::from_secs(120));
+        assert_eq!(c.version, "7");
+        for (name, value) in [
+            ("SESSION_COOKIE_CACHE", "on"),
+            ("SESSION_COOKIE_CACHE_MAX_AGE", "0"),
+            ("SESSION_COOKIE_CACHE_MAX_AGE", "5m"),
+        ] {
+            let mut vars = BASE.to_vec();
+            vars.push((name, value));
+            let e = config(&vars).unwrap_err();
+            assert_eq!(e.var, name, "{value}");
         }
     }
 

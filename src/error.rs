@@ -155,6 +155,10 @@ pub enum ApiError {
     /// Better Auth's bare 404: unknown route, wrong method, disabled endpoint.
     #[error("no such route")]
     NoRoute,
+    /// `APIError.fromStatus("NOT_FOUND")`: 404, an empty body, `content-type: application/json`
+    /// (a disabled `delete-user`, `api/routes/update-user.ts`).
+    #[error("not found")]
+    NotFoundEmptyJson,
     #[error("method not allowed: {0:?}")]
     MethodNotAllowed(ErrorCode),
     #[error("payload too large")]
@@ -254,7 +258,7 @@ impl ApiError {
                 errors: None,
             },
             ApiError::BearerRequired => coded(ErrorCode::Unauthorized),
-            ApiError::NoRoute => return None,
+            ApiError::NoRoute | ApiError::NotFoundEmptyJson => return None,
             ApiError::PayloadTooLarge => coded(ErrorCode::PayloadTooLarge),
             ApiError::UnsupportedMediaType(message) => ErrorBody {
                 message: message.clone(),
@@ -292,9 +296,10 @@ impl ResponseError for ApiError {
             | ApiError::BadRequestMessageOnly(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) | ApiError::BearerRequired => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::NotFoundMessage { .. } | ApiError::NoRoute => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::NotFound(_)
+            | ApiError::NotFoundMessage { .. }
+            | ApiError::NoRoute
+            | ApiError::NotFoundEmptyJson => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -348,6 +353,9 @@ impl ResponseError for ApiError {
         }
         if let ApiError::BearerRequired = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::NotFoundEmptyJson = self {
+            response.content_type("application/json");
         }
         match self.body() {
             Some(body) => response.json(body),

@@ -27,13 +27,16 @@ Environment (a .env file in the working directory is read first):
   HOST, PORT                   listen address (default 127.0.0.1:3000)
   PASSWORD_HASHER              argon2id (default) or scrypt (Better Auth's format)
   PASSWORD_HASH_CONCURRENCY    hashing threads (default: CPU count); 256 hashes may wait per thread
-  BODY_LIMIT_BYTES             request body limit (default 65536)
+  BODY_LIMIT_BYTES             request body limit (default 1048576)
   REQUEST_TIMEOUT_SECS         request head, then body, must arrive within this (default 10; else 408)
   KEEP_ALIVE_SECS              idle keep-alive connections close after this (default 5; 0 = off)
   MAX_CONNECTIONS              open connections per worker (default 4096); WORKERS (default: CPU count)
   SHUTDOWN_GRACE_SECS          after SIGTERM/SIGINT, in-flight requests get this long (default 10)
   DATABASE_TIMEOUT_SECS        wait for a database connection before answering 503 (default 5)
   SESSION_EXPIRES_IN, SESSION_UPDATE_AGE, SESSION_FRESH_AGE   seconds (604800, 86400, 86400)
+  SESSION_COOKIE_CACHE         off (default), compact, jwt or jwe: Better Auth's session_data cookie
+  SESSION_COOKIE_CACHE_MAX_AGE seconds a cached session is trusted (default 300)
+  SESSION_COOKIE_CACHE_VERSION a new version discards every cached session (default 1)
   JWT_ALG                      EdDSA (default; Ed25519 keys in jwks, as Better Auth) or HS256 (current secret)
   JWT_EXPIRES_IN               token lifetime: seconds or 15m/1h/7d (default 15m)
   JWT_ISSUER, JWT_AUDIENCE     iss/aud issued and required (default: the base URL's origin);

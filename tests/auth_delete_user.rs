@@ -58,6 +58,11 @@ async fn delete_user_is_disabled_by_default_with_an_empty_404_after_the_session_
     app.sign_up("A", &random_email(), "password123").await;
     let response = app.auth_post("/delete-user", &json!({})).await;
     assert_eq!(response.status(), 404);
+    // Better Auth's `APIError.fromStatus("NOT_FOUND")`: JSON content type, empty body.
+    assert_eq!(
+        header(response.headers(), "content-type").as_deref(),
+        Some("application/json")
+    );
     assert_eq!(response.text().await.unwrap(), "");
 }
 

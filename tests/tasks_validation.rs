@@ -328,7 +328,7 @@ async fn an_oversize_body_is_413_and_a_non_json_content_type_is_415() {
     let app = TestApp::spawn().await;
     let user = new_user(&app).await;
     let client = TestApp::new_client();
-    let big = json!({"title": "t", "description": "x".repeat(70_000)});
+    let big = json!({"title": "t", "description": "x".repeat(1_100_000)});
     let reply = read(
         client
             .post(app.url("/api/tasks"))
@@ -345,7 +345,7 @@ async fn an_oversize_body_is_413_and_a_non_json_content_type_is_415() {
         json!({"message": "Request body is too large", "code": "PAYLOAD_TOO_LARGE"})
     );
     // Chunked, so no Content-Length announces the size: the limit applies while reading.
-    let status_line = chunked_post(&app, &user.token, 80).await;
+    let status_line = chunked_post(&app, &user.token, 1100).await;
     assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
     let reply = read(
         client

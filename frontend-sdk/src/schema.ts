@@ -204,6 +204,7 @@ export interface paths {
          * Get the current session.
          * @description Returns the session and its user, or `null` when there is none. Extends the session (sliding
          *     refresh) once per `updateAge`, unless `disableRefresh` is set or the session is not remembered.
+         *     With the cookie cache on, a valid `session_data` cookie answers without reading the session.
          */
         get: operations["get_session"];
         put?: never;
@@ -2104,7 +2105,7 @@ export interface operations {
     get_session: {
         parameters: {
             query?: {
-                /** @description Bypass the cookie cache (always bypassed here); any non-empty value is true */
+                /** @description Bypass the cookie cache and read the database; any non-empty value is true */
                 disableCookieCache?: string;
                 /** @description Do not extend the session; any non-empty value (even `false`) is true */
                 disableRefresh?: string;

@@ -89,6 +89,86 @@ impl CookieNames {
     }
 }
 
+/// Better Auth's per-cookie ceiling (`cookies/session-store.ts` `MAX_COOKIE_SIZE`).
+const MAX_COOKIE_SIZE: usize = 4050;
+/// At most this many chunks; a larger cache is skipped.
+const MAX_CHUNKS: usize = 100;
+
+impl CookieNames {
+    /// The `session_data` Set-Cookie lines of `createSessionStore(...).chunk(value)`: every
+    /// cache cookie the request carried (`in_request`) expired, except those rewritten in place,
+    /// then the value under its own name, or as `.0`, `.1`, ... when it exceeds the ceiling.
+    pub fn cache_cookies(
+        &self,
+        value: &str,
+        max_age: Option<u64>,
+        in_request: &[String],
+    ) -> Vec<String> {
+        let name = &self.session_data;
+        let overhead = self.set(&format!("{name}.99"), "", max_age).len();
+        let size = MAX_COOKIE_SIZE.saturating_sub(overhead).max(1);
+        let count = value.len().div_ceil(size);
+        let chunks: Vec<(String, &str)> = if count <= 1 {
+            vec![(name.clone(), value)]
+        } else if count > MAX_CHUNKS {
+            tracing::warn!("the session cookie cache is too large even after chunking; skipped");
+            Vec::new()
+        } else {
+            // base64url and JWT text are ASCII, so byte offsets are character offsets.
+            (0..count)
+                .map(|i| {
+                    (
+                        format!("{name}.{i}"),
+                        &value[i * size..value.len().min((i + 1) * size)],
+                    )
+                })
+                .collect()
+        };
+        let mut lines: Vec<(String, String)> = in_request
+            .iter()
+            .map(|n| (n.clone(), self.expire(n)))
+            .collect();
+        for (chunk_name, chunk) in chunks {
+            let line = self.set(&chunk_name, chunk, max_age);
+            match lines.iter_mut().find(|(n, _)| *n == chunk_name) {
+                Some(slot) => slot.1 = line,
+                None => lines.push((chunk_name, line)),
+            }
+        }
+        lines.into_iter().map(|(_, line)| line).collect()
+    }
+
+    /// The `session_data` cookie's names in a `Cookie` header (exact, or `.N` chunks) and its
+    /// value: the exact name wins, else the chunks joined in index order (`getChunkedCookie`).
+    pub fn read_cache(&self, header: &str) -> (Vec<String>, Option<String>) {
+        let name = &self.session_data;
+        let mut names = Vec::new();
+        let mut chunks: Vec<(u32, &str)> = Vec::new();
+        for pair in header.split(';') {
+            let Some((k, v)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            let (k, v) = (k.trim(), v.trim());
+            let index = k
+                .strip_prefix(name.as_str())
+                .and_then(|rest| rest.strip_prefix('.'))
+                .and_then(|n| n.parse::<u32>().ok().filter(|i| i.to_string() == n));
+            if (k == name || index.is_some()) && !names.iter().any(|n| n == k) {
+                names.push(k.to_owned());
+            }
+            if let Some(i) = index {
+                chunks.push((i, v));
+            }
+        }
+        let exact = find_cookie(header, name).filter(|v| !v.is_empty());
+        let value = exact.map(str::to_owned).or_else(|| {
+            chunks.sort_by_key(|(i, _)| *i);
+            (!chunks.is_empty()).then(|| chunks.iter().map(|(_, v)| *v).collect())
+        });
+        (names, value)
+    }
+}
+
 /// The value of cookie `name` in a `Cookie` header, or `None`.
 pub fn find_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|pair| {
@@ -122,6 +202,63 @@ mod tests {
             cookie,
             "better-auth.session_token=ajtbBAnifMnyOz0PiNxG2J7dfp3heGaF.NAuTstDjQHlNUnU3%2FIenxtibQE8G4ei6C1w1yN9vafc%3D; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"
         );
+    }
+
+    #[test]
+    fn a_large_cache_is_chunked_at_better_auths_sizes() {
+        let names = CookieNames::new(false);
+        let value = "x".repeat(7560);
+        let lines = names.cache_cookies(&value, Some(300), &[]);
+        assert_eq!(lines.len(), 2);
+        // Observed: 3977 characters in `.0`, the rest in `.1`.
+        assert!(lines[0].starts_with(&format!(
+            "better-auth.session_data.0={}; Max-Age=300;",
+            "x".repeat(3977)
+        )));
+        assert!(lines[1].starts_with(&format!(
+            "better-auth.session_data.1={}; Max-Age=300;",
+            "x".repeat(3583)
+        )));
+        // Going back to a small value expires the chunks the request carried.
+        let had = [
+            "better-auth.session_data.0".to_owned(),
+            "better-auth.session_data.1".to_owned(),
+        ];
+        let lines = names.cache_cookies("small", Some(300), &had);
+        assert_eq!(
+            lines,
+            [
+                "better-auth.session_data.0=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+                "better-auth.session_data.1=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+                "better-auth.session_data=small; Max-Age=300; Path=/; HttpOnly; SameSite=Lax",
+            ]
+        );
+        // Without Max-Age the chunk is 3990; with __Secure- 3960.
+        let lines = names.cache_cookies(&"y".repeat(4000), None, &[]);
+        assert!(lines[0].starts_with(&format!("better-auth.session_data.0={};", "y".repeat(3990))));
+        let secure = CookieNames::new(true);
+        let lines = secure.cache_cookies(&"z".repeat(4000), Some(300), &[]);
+        assert!(lines[0].starts_with(&format!(
+            "__Secure-better-auth.session_data.0={};",
+            "z".repeat(3960)
+        )));
+    }
+
+    #[test]
+    fn the_cache_is_read_whole_or_from_its_chunks_in_order() {
+        let names = CookieNames::new(false);
+        let header = "better-auth.session_data.1=def; a=b; better-auth.session_data.0=abc; better-auth.session_data.01=no";
+        let (found, value) = names.read_cache(header);
+        assert_eq!(
+            found,
+            ["better-auth.session_data.1", "better-auth.session_data.0"]
+        );
+        assert_eq!(value.as_deref(), Some("abcdef"));
+        let (found, value) =
+            names.read_cache("better-auth.session_data=whole; better-auth.session_data.0=abc");
+        assert_eq!(found.len(), 2);
+        assert_eq!(value.as_deref(), Some("whole"));
+        assert_eq!(names.read_cache("a=b"), (vec![], None));
     }
 
     #[test]

@@ -66,14 +66,44 @@ pub fn sign_hs256(config: &Config, payload: &Map<String, Value>) -> String {
     })
 }
 
+/// The payload for a user read from the cookie cache: Better Auth signs the cached user, whose keys
+/// are in its zod schema's order (`id, createdAt, updatedAt, email, emailVerified, name, image`).
+pub fn cached_payload(user: &User, config: &Config, iat: i64) -> Map<String, Value> {
+    let mut adapter_order = payload(user, config, iat);
+    let mut out = Map::new();
+    for key in [
+        "iat",
+        "id",
+        "createdAt",
+        "updatedAt",
+        "email",
+        "emailVerified",
+        "name",
+        "image",
+    ] {
+        if let Some(v) = adapter_order.shift_remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    out.extend(adapter_order);
+    out
+}
+
 /// A fresh token for `user`, with the configured algorithm (minting a key if EdDSA has none).
+/// `cached`: the user came from the cookie cache (see [`cached_payload`]).
 pub async fn issue(
     conn: &mut AsyncPgConnection,
     config: &Config,
     keys: &jwks::KeyCache,
     user: &User,
+    cached: bool,
 ) -> anyhow::Result<String> {
-    let payload = payload(user, config, chrono::Utc::now().timestamp());
+    let iat = chrono::Utc::now().timestamp();
+    let payload = if cached {
+        cached_payload(user, config, iat)
+    } else {
+        payload(user, config, iat)
+    };
     Ok(match config.jwt.alg {
         JwtAlg::EdDsa => sign_eddsa(&*keys.get(conn, config).await?, &payload),
         JwtAlg::Hs256 => sign_hs256(config, &payload),

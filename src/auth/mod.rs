@@ -2,11 +2,13 @@
 //! accounts, single-use tokens and e-mail. Nothing here sees an Actix request.
 
 pub mod accounts;
+pub mod cookie_cache;
 pub mod cookies;
 pub mod crypto;
 pub mod email;
 pub mod email_token;
 pub mod ip;
+pub mod jwe;
 pub mod jwks;
 pub mod jwt;
 pub mod jwt_sign;

@@ -24,7 +24,7 @@ impl FromRequest for RawBody {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
             .app_data::<web::Data<AppState>>()
-            .map_or(65_536, |s| s.config.body_limit);
+            .map_or(1_048_576, |s| s.config.body_limit);
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, opt, req, str_field, validate};
-use super::guard::{Authed, Reply, require_session, respond};
+use super::guard::{Authed, Reply, issue_session, require_sensitive_session, respond};
 use super::mail::{send_verification, sign_token};
 use super::sessions::StatusResponse;
 use super::{AuthRequest, origin_check};
@@ -68,7 +68,8 @@ pub async fn change_email(
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), FIELDS, false)?;
-    let mut authed = require_session(&state, &ctx).await?;
+    // `sensitiveSessionMiddleware` (`api/routes/update-user.ts`): never the cookie cache.
+    let mut authed = require_sensitive_session(&state, &ctx).await?;
     let result = start_change(&state, &mut authed, &ctx, obj).await;
     respond(authed.headers, result)
 }
@@ -199,9 +200,16 @@ async fn update_now(
     };
     users::update(&mut *state.conn().await?, &authed.user.id, changes).await?;
     let token = authed.session.token.clone();
-    authed
-        .headers
-        .set_session(state, &token, ctx.dont_remember, ctx.dont_remember);
+    let cached = authed.from_cache.then(|| authed.session.clone());
+    issue_session(
+        state,
+        ctx,
+        &mut authed.headers,
+        &token,
+        cached.as_ref(),
+        false,
+    )
+    .await?;
     if state.mailer.enabled() {
         send_verification(state, &authed.user.id, &change.new_email, change.callback)?;
     }

@@ -21,6 +21,10 @@ pub struct AuthRequest {
     pub dont_remember: bool,
     /// The request had a `Cookie` header of its own (bearer rewriting does not count).
     pub has_cookie: bool,
+    /// The names of the `session_data` cookies the request carried (whole or `.N` chunks).
+    pub cache_cookies: Vec<String>,
+    /// The `session_data` value (chunks joined), undecoded.
+    pub cache_value: Option<String>,
     pub origin: Option<String>,
     pub referer: Option<String>,
     pub sec_fetch_site: Option<String>,
@@ -87,7 +91,10 @@ impl AuthRequest {
             .and_then(|raw| read_signed(raw, secrets))
             .is_some_and(|v| v == "true");
         let forwarded = header_str(req, "x-forwarded-for");
+        let (cache_cookies, cache_value) = state.cookies.read_cache(&cookie_header);
         Self {
+            cache_cookies,
+            cache_value,
             session_token: bearer_token(req, state).or(from_cookie),
             dont_remember,
             has_cookie,

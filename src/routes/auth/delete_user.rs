@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, link_query, opt, str_field, validate};
-use super::guard::{Caller, Reply, lookup_session, require_session, respond};
+use super::guard::{Caller, Reply, lookup_session, require_sensitive_session, respond};
 use super::{AuthHeaders, AuthRequest, origin_check};
 use crate::auth::email::{Template, delete_account_link};
 use crate::auth::password::check_length;
@@ -84,24 +84,26 @@ pub async fn delete_user(
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), FIELDS, false)?;
-    let mut authed = require_session(&state, &ctx).await?;
+    let mut authed = require_sensitive_session(&state, &ctx).await?;
     let caller = Caller {
         session: authed.session.clone(),
         user: authed.user.clone(),
+        from_cache: authed.from_cache,
     };
-    let result = run_delete(&state, &caller, &mut authed.headers, obj).await;
+    let result = run_delete(&state, &ctx, &caller, &mut authed.headers, obj).await;
     respond(authed.headers, result)
 }
 
 async fn run_delete(
     state: &AppState,
+    ctx: &AuthRequest,
     caller: &Caller,
     headers: &mut AuthHeaders,
     obj: &Map<String, Value>,
 ) -> Result<Reply, ApiError> {
     let flows = &state.config.flows;
     if !flows.delete_user_enabled {
-        return Err(ApiError::NoRoute);
+        return Err(ApiError::NotFoundEmptyJson);
     }
     let user = &caller.user;
     let password = str_field(obj, "password").filter(|p| !p.is_empty());
@@ -109,7 +111,7 @@ async fn run_delete(
         check_password(state, &user.id, password).await?;
     }
     if let Some(token) = str_field(obj, "token").filter(|t| !t.is_empty()) {
-        delete_with_token(state, user, token, headers).await?;
+        delete_with_token(state, ctx, user, token, headers).await?;
         return deleted();
     }
     if flows.delete_user_send_verification && state.mailer.enabled() {
@@ -133,7 +135,7 @@ async fn run_delete(
     if password.is_none() && !sessions::is_fresh(&caller.session, state.config.session.fresh_age) {
         return Err(ApiError::BadRequest(ErrorCode::SessionExpired));
     }
-    delete_now(state, user, headers).await?;
+    delete_now(state, ctx, user, headers).await?;
     deleted()
 }
 
@@ -157,6 +159,7 @@ async fn check_password(state: &AppState, user_id: &str, password: &str) -> Resu
 /// `deleteUserWithToken`: the token must have been issued to this user.
 async fn delete_with_token(
     state: &AppState,
+    ctx: &AuthRequest,
     user: &User,
     token: &str,
     headers: &mut AuthHeaders,
@@ -166,19 +169,20 @@ async fn delete_with_token(
     if row.is_none_or(|row| row.value != user.id) {
         return Err(ApiError::NotFound(ErrorCode::InvalidToken));
     }
-    delete_now(state, user, headers).await
+    delete_now(state, ctx, user, headers).await
 }
 
 /// `deleteCurrentUser`: the user (accounts and sessions cascade), then expire the cookies.
 async fn delete_now(
     state: &AppState,
+    ctx: &AuthRequest,
     user: &User,
     headers: &mut AuthHeaders,
 ) -> Result<(), ApiError> {
     let mut conn = state.conn().await?;
     users::delete(&mut conn, &user.id).await?;
     sessions::delete_all_for_user(&mut conn, &user.id).await?;
-    headers.clear_session(state);
+    headers.clear_session(state, ctx);
     tracing::info!(target: "audit", event = "delete_user", user_id = %user.id);
     Ok(())
 }
@@ -217,11 +221,11 @@ pub async fn delete_user_callback(
     }
     let mut headers = AuthHeaders::default();
     let result = async {
-        let Some(caller) = lookup_session(&state, &ctx, &mut headers).await? else {
+        let Some(caller) = lookup_session(&state, &ctx, &mut headers, false).await? else {
             return Err(ApiError::NotFound(ErrorCode::FailedToGetUserInfo));
         };
         let token = str_field(&query, "token").unwrap_or_default();
-        delete_with_token(&state, &caller.user, token, &mut headers).await?;
+        delete_with_token(&state, &ctx, &caller.user, token, &mut headers).await?;
         match str_field(&query, "callbackURL").filter(|c| !c.is_empty()) {
             Some(callback) => Ok(Reply::Redirect(callback.to_owned())),
             None => deleted(),

@@ -7,7 +7,7 @@ use url::Url;
 use super::AuthHeaders;
 use super::AuthRequest;
 use super::email_verification::{done, status_with_user};
-use super::guard::{Caller, Reply, lookup_session};
+use super::guard::{Caller, Reply, issue_session, lookup_session};
 use super::mail::{send_verification, sign_token};
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{
@@ -67,7 +67,7 @@ async fn bound_user(
     if bound.email.to_lowercase() != claims.email {
         return unauthorized(ErrorCode::InvalidToken);
     }
-    let session = lookup_session(state, ctx, headers).await?;
+    let session = lookup_session(state, ctx, headers, false).await?;
     if session.as_ref().is_some_and(|s| s.user.id != bound.id) {
         return unauthorized(ErrorCode::InvalidUser);
     }
@@ -113,12 +113,16 @@ pub async fn confirm_change(
         send_verification(state, &bound.id, update_to, callback)?;
     }
     if let Some(session) = session {
-        headers.set_session(
+        let cached = session.from_cache.then_some(&session.session);
+        issue_session(
             state,
+            ctx,
+            headers,
             &session.session.token,
-            ctx.dont_remember,
-            ctx.dont_remember,
-        );
+            cached,
+            session.from_cache,
+        )
+        .await?;
     }
     tracing::info!(target: "audit", event = "change_email", outcome = "changed", user_id = %bound.id);
     Ok(done(callback, status_with_user(updated)))

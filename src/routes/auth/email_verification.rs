@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, link_query, opt, req, str_field, validate};
 use super::email_change::{append_query, confirm_change};
-use super::guard::{Reply, lookup_session, respond};
+use super::guard::{Reply, issue_session, lookup_session, respond};
 use super::mail::{send_verification, sign_token};
 use super::sessions::StatusResponse;
 use super::{AuthHeaders, AuthRequest, UserResponse, origin_check};
@@ -69,7 +69,7 @@ pub async fn send_verification_email(
     let callback = str_field(obj, "callbackURL");
     let mut headers = AuthHeaders::default();
     let result = async {
-        let Some(caller) = lookup_session(&state, &ctx, &mut headers).await? else {
+        let Some(caller) = lookup_session(&state, &ctx, &mut headers, false).await? else {
             send_signed_out(&state, email, callback).await?;
             return Ok(Reply::Json(json!({"status": true})));
         };
@@ -199,7 +199,7 @@ async fn verify_address(
     users::mark_verified(&mut *state.conn().await?, &claims.email).await?;
     tracing::info!(target: "audit", event = "verify_email", user_id = %user.id);
     if state.config.flows.auto_sign_in_after_verification {
-        let current = lookup_session(state, ctx, headers).await?;
+        let current = lookup_session(state, ctx, headers, false).await?;
         let token = match current {
             Some(current) if current.user.email == claims.email => current.session.token,
             _ => {
@@ -210,7 +210,7 @@ async fn verify_address(
                     .token
             }
         };
-        headers.set_session(state, &token, ctx.dont_remember, ctx.dont_remember);
+        issue_session(state, ctx, headers, &token, None, false).await?;
     }
     Ok(done(callback, body))
 }

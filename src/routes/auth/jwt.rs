@@ -64,8 +64,14 @@ pub async fn get_token(
     let authed = require_session(&state, &ctx).await?;
     let result = async {
         let mut conn = state.conn().await?;
-        let token =
-            jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &authed.user).await?;
+        let token = jwt_sign::issue(
+            &mut conn,
+            &state.config,
+            &state.signing_keys,
+            &authed.user,
+            authed.from_cache,
+        )
+        .await?;
         Reply::json(&TokenResponse { token })
     }
     .await;

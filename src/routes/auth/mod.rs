@@ -120,7 +120,7 @@ pub async fn start_session(
     state: &AppState,
     conn: &mut diesel_async::AsyncPgConnection,
     ctx: &AuthRequest,
-    user_id: &str,
+    user: &crate::db::models::User,
     remember_me: Option<bool>,
 ) -> Result<(crate::db::models::Session, AuthHeaders), ApiError> {
     let dont_remember = remember_me == Some(false);
@@ -129,8 +129,8 @@ pub async fn start_session(
     } else {
         state.config.session.expires_in
     };
-    let session = crate::auth::sessions::create(conn, user_id, &ctx.client, lifetime).await?;
+    let session = crate::auth::sessions::create(conn, &user.id, &ctx.client, lifetime).await?;
     let mut headers = AuthHeaders::default();
-    headers.set_session(state, &session.token, dont_remember, ctx.dont_remember);
+    headers.set_session_with_cache(state, ctx, &session, user, dont_remember);
     Ok((session, headers))
 }

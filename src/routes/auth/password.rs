@@ -9,7 +9,7 @@ use url::Url;
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, opt, query_object, req, str_field, validate, validate_query};
-use super::guard::{Reply, require_session, respond};
+use super::guard::{Reply, require_sensitive_session, respond};
 use super::sessions::StatusResponse;
 use super::{AuthHeaders, AuthRequest, origin_check};
 use crate::auth::email::{Template, reset_password_link};
@@ -253,7 +253,7 @@ pub async fn verify_password(
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), &[req("password", Kind::String)], false)?;
-    let authed = require_session(&state, &ctx).await?;
+    let authed = require_sensitive_session(&state, &ctx).await?;
     let result = check_own_password(&state, &authed.user.id, obj).await;
     respond(authed.headers, result)
 }

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::AuthRequest;
+use crate::auth::cookie_cache;
 use crate::auth::crypto::sign_value;
 use crate::db::models::{Session, User};
 use crate::error::ApiError;
@@ -101,14 +103,15 @@ pub struct AuthHeaders {
 }
 
 impl AuthHeaders {
-    /// Sets the session cookie (and `dont_remember` when asked), plus `set-auth-token`.
-    /// `had_dont_remember` expires a stale `dont_remember` cookie on a remembered sign-in.
+    /// Sets the session cookie (and `dont_remember` when asked), plus `set-auth-token`; a
+    /// `dont_remember` cookie the request carried is expired on a remembered session
+    /// (`setSessionCookie`). The cookie cache follows with [`AuthHeaders::set_cache`].
     pub fn set_session(
         &mut self,
         state: &AppState,
+        ctx: &AuthRequest,
         token: &str,
         dont_remember: bool,
-        had_dont_remember: bool,
     ) {
         let secret = state.config.current_secret();
         let max_age = (!dont_remember).then_some(state.config.session.expires_in.as_secs());
@@ -116,16 +119,91 @@ impl AuthHeaders {
             .push(state.cookies.session(secret, token, max_age));
         if dont_remember {
             self.cookies.push(state.cookies.dont_remember(secret));
-        } else if had_dont_remember {
+        } else if ctx.dont_remember {
             self.cookies
                 .push(state.cookies.expire(&state.cookies.dont_remember));
         }
         self.auth_token = Some(sign_value(secret, token));
     }
 
+    /// `setCookieCache`: the `session_data` cookie(s) for this session, when the cache is on.
+    /// A not-remembered session's cache cookie has no `Max-Age`.
+    pub fn set_cache(
+        &mut self,
+        state: &AppState,
+        ctx: &AuthRequest,
+        session: &Session,
+        user: &User,
+        dont_remember: bool,
+    ) {
+        let fresh = cookie_cache::FromCache::default();
+        self.set_cache_with(state, ctx, session, user, dont_remember, fresh);
+    }
+
+    /// [`AuthHeaders::set_cache`]; `from_cache` keeps the key order Better Auth gives what it read
+    /// from the cache.
+    pub fn set_cache_with(
+        &mut self,
+        state: &AppState,
+        ctx: &AuthRequest,
+        session: &Session,
+        user: &User,
+        dont_remember: bool,
+        from_cache: cookie_cache::FromCache,
+    ) {
+        let config = &state.config;
+        let now = Utc::now();
+        let encoded = cookie_cache::encode(config, session, user, dont_remember, from_cache, now);
+        let Some(value) = encoded else {
+            return;
+        };
+        let max_age = (!dont_remember).then_some(config.cookie_cache.max_age.as_secs());
+        self.cookies.extend(
+            state
+                .cookies
+                .cache_cookies(&value, max_age, &ctx.cache_cookies),
+        );
+    }
+
+    /// `setSessionCookie` with its cache: [`AuthHeaders::set_session`], then
+    /// [`AuthHeaders::set_cache`].
+    pub fn set_session_with_cache(
+        &mut self,
+        state: &AppState,
+        ctx: &AuthRequest,
+        session: &Session,
+        user: &User,
+        dont_remember: bool,
+    ) {
+        self.set_session(state, ctx, &session.token, dont_remember);
+        self.set_cache(state, ctx, session, user, dont_remember);
+    }
+
+    /// `expireCookie`: drops what is queued for cookie `name`, then expires it.
+    fn expire_cookie(&mut self, state: &AppState, name: &str) {
+        let prefix = format!("{name}=");
+        self.cookies.retain(|c| !c.starts_with(&prefix));
+        self.cookies.push(state.cookies.expire(name));
+    }
+
+    /// Expires the `session_data` cookie (`expireCookie`), for a cache that cannot be used.
+    pub fn expire_cache(&mut self, state: &AppState) {
+        self.expire_cookie(state, &state.cookies.session_data);
+    }
+
+    /// Expires every cache chunk the request carried (`sessionStore.clean()`).
+    pub fn clean_cache(&mut self, state: &AppState, ctx: &AuthRequest) {
+        self.cookies
+            .extend(ctx.cache_cookies.iter().map(|n| state.cookies.expire(n)));
+    }
+
     /// Expires the session cookies, as `deleteSessionCookie`.
-    pub fn clear_session(&mut self, state: &AppState) {
-        self.cookies.extend(state.cookies.expire_all());
+    pub fn clear_session(&mut self, state: &AppState, ctx: &AuthRequest) {
+        let names = &state.cookies;
+        self.expire_cookie(state, &names.session_token);
+        self.expire_cookie(state, &names.session_data);
+        self.clean_cache(state, ctx);
+        self.expire_cookie(state, &names.dont_remember);
     }
 
     /// Adds the jwt plugin's `set-auth-jwt` header.

@@ -8,7 +8,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, req, str_field, validate, validate_record};
-use super::guard::{Reply, require_fresh_session, require_session, respond};
+use super::guard::{
+    Reply, require_fresh_session, require_sensitive_session, require_session, respond,
+};
 use super::{AuthRequest, SessionResponse, origin_check};
 use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
@@ -83,7 +85,7 @@ pub async fn revoke_session(
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), &[req("token", Kind::String)], false)?;
-    let mut authed = require_session(&state, &ctx).await?;
+    let mut authed = require_sensitive_session(&state, &ctx).await?;
     let token = str_field(obj, "token").unwrap_or_default();
     let result = async {
         sessions::delete_owned(&mut *state.conn().await?, &authed.user.id, token).await?;
@@ -91,7 +93,7 @@ pub async fn revoke_session(
     }
     .await;
     if result.is_ok() && token == authed.session.token {
-        authed.headers.clear_session(&state);
+        authed.headers.clear_session(&state, &ctx);
     }
     respond(authed.headers, result)
 }
@@ -113,14 +115,14 @@ pub async fn revoke_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
-    let mut authed = require_session(&state, &ctx).await?;
+    let mut authed = require_sensitive_session(&state, &ctx).await?;
     let result = async {
         sessions::delete_all_for_user(&mut *state.conn().await?, &authed.user.id).await?;
         Ok(Reply::Json(json!({"status": true})))
     }
     .await;
     if result.is_ok() {
-        authed.headers.clear_session(&state);
+        authed.headers.clear_session(&state, &ctx);
     }
     respond(authed.headers, result)
 }
@@ -142,7 +144,7 @@ pub async fn revoke_other_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
-    let authed = require_session(&state, &ctx).await?;
+    let authed = require_sensitive_session(&state, &ctx).await?;
     let result = async {
         let mut conn = state.conn().await?;
         sessions::delete_others(&mut conn, &authed.user.id, &authed.session.token).await?;

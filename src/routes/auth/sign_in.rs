@@ -124,8 +124,7 @@ pub async fn sign_in_email(
         users::update_password(&mut conn, &user.id, &new_hash).await?;
     }
     let remember_me = bool_field(obj, "rememberMe");
-    let (session, mut headers) =
-        start_session(&state, &mut conn, &ctx, &user.id, remember_me).await?;
+    let (session, mut headers) = start_session(&state, &mut conn, &ctx, &user, remember_me).await?;
     tracing::info!(target: "audit", event = "sign_in", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
     let url = str_field(obj, "callbackURL")
         .filter(|s| !s.is_empty())

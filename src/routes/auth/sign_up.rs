@@ -119,7 +119,7 @@ pub async fn sign_up_email(
         return Ok(AuthHeaders::default().json(StatusCode::OK, &body));
     }
     let remember_me = bool_field(obj, "rememberMe");
-    let (session, headers) = start_session(&state, &mut conn, &ctx, &user.id, remember_me).await?;
+    let (session, headers) = start_session(&state, &mut conn, &ctx, &user, remember_me).await?;
     tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
     let body = SignUpResponse {
         token: Some(session.token),

@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate, validate_record};
-use super::guard::{Authed, Reply, require_session, respond};
+use super::guard::{
+    Authed, Reply, issue_session, require_sensitive_session, require_session, respond,
+};
 use super::sessions::StatusResponse;
 use super::{AuthRequest, UserResponse, is_truthy, origin_check};
 use crate::auth::password::check_length;
@@ -55,12 +57,20 @@ pub async fn update_user(
     origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate_record(body.as_ref())?;
     let mut authed = require_session(&state, &ctx).await?;
-    let result = apply_update(&state, &authed, obj).await;
+    let mut result = apply_update(&state, &authed, obj).await;
     if result.is_ok() {
         let token = authed.session.token.clone();
-        authed
-            .headers
-            .set_session(&state, &token, ctx.dont_remember, ctx.dont_remember);
+        let cached = authed.from_cache.then(|| authed.session.clone());
+        let issued = issue_session(
+            &state,
+            &ctx,
+            &mut authed.headers,
+            &token,
+            cached.as_ref(),
+            false,
+        )
+        .await;
+        result = issued.and(result);
     }
     respond(authed.headers, result)
 }
@@ -180,16 +190,17 @@ pub async fn change_password(
     let body = raw.parse(false)?;
     origin_check(&ctx, &state, body.as_ref())?;
     let obj = validate(body.as_ref(), CHANGE_PASSWORD_FIELDS, false)?;
-    let mut authed = require_session(&state, &ctx).await?;
+    let mut authed = require_sensitive_session(&state, &ctx).await?;
     let result = apply_password_change(&state, &ctx, &authed, obj).await;
     let result = match result {
         Ok((token, body)) => {
-            if let Some(token) = &token {
-                authed
-                    .headers
-                    .set_session(&state, token, ctx.dont_remember, ctx.dont_remember);
-            }
-            Reply::json(&ChangePasswordResponse { token, user: body })
+            let issued = match &token {
+                Some(token) => {
+                    issue_session(&state, &ctx, &mut authed.headers, token, None, false).await
+                }
+                None => Ok(()),
+            };
+            issued.and_then(|()| Reply::json(&ChangePasswordResponse { token, user: body }))
         }
         Err(e) => Err(e),
     };

@@ -152,6 +152,24 @@ export class Normalizer {
     return v;
   }
 
+  /**
+   * A compact-strategy cookie-cache value (`session_data`, or one chunk of it): the signature checked
+   * against the secret, the payload normalized like a body, and its lifetime (`expiresAt - updatedAt`, in seconds).
+   * A value that does not decode (a chunk, another strategy) keeps only its length class.
+   */
+  cacheValue(raw) {
+    try {
+      const { session, expiresAt, signature } = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+      const expected = createHmac("sha256", this.secret).update(JSON.stringify({ ...session, expiresAt })).digest("base64url");
+      const sig = expected === signature ? "ok" : "BAD";
+      const { updatedAt, ...rest } = session;
+      // Node reads the clock twice (updatedAt, then expiresAt): compare the lifetime in whole seconds.
+      return `<cache sig:${sig} ttl:${Math.round((expiresAt - updatedAt) / 1000)}s payload=${JSON.stringify(this.value(rest))}>`;
+    } catch {
+      return `<cache undecodable:${raw.length > 3000 ? "large" : "small"}>`;
+    }
+  }
+
   /** `name=value; attrs` → canonical string with the value's format checked. */
   cookie(header) {
     const [pair, ...rawAttrs] = header.split(";").map((s) => s.trim());
@@ -159,7 +177,8 @@ export class Normalizer {
     const name = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     let value = raw;
-    if (raw !== "") {
+    if (raw !== "" && /\.session_data(\.\d+)?$/.test(name)) value = this.cacheValue(raw);
+    else if (raw !== "") {
       let decoded = raw;
       try {
         decoded = decodeURIComponent(raw);

@@ -89,6 +89,19 @@ export function oracleOptions(env = process.env) {
           : {}),
       },
     },
+    // SESSION_COOKIE_CACHE=compact|jwt|jwe (as ours): session.cookieCache with the same max age and version.
+    ...(env.SESSION_COOKIE_CACHE && env.SESSION_COOKIE_CACHE !== "off"
+      ? {
+          session: {
+            cookieCache: {
+              enabled: true,
+              strategy: env.SESSION_COOKIE_CACHE,
+              maxAge: Number(env.SESSION_COOKIE_CACHE_MAX_AGE || 300),
+              version: env.SESSION_COOKIE_CACHE_VERSION || "1",
+            },
+          },
+        }
+      : {}),
     plugins: [jwt(), bearer()],
     // ORACLE_RATELIMIT_TABLE=1 only changes the schema (adds "rateLimit"); rate limiting itself stays off outside
     // production unless ORACLE_RATE_LIMIT=memory|database turns it on explicitly (contract §7.2).

@@ -407,6 +407,13 @@ const core = [
 
 diffScenario("differential core (§3.0–§3.5)", core);
 
+// The same core scenario with the cookie cache on (compact) on both sides: every session_data cookie
+// (set, re-issued, expired; its payload and signature) and every answer served from it must match.
+// The steps' own checks assume no cache (e.g. a session expired in the table reads as null), so only
+// the comparison with the oracle counts here.
+const COOKIE_CACHE = { SESSION_COOKIE_CACHE: "compact" };
+diffScenario("differential core with the cookie cache (compact)", core, { oursEnv: COOKIE_CACHE, oracleEnv: COOKIE_CACHE, checks: false });
+
 // ---------------------------------------------------------------------------------------------
 // Extended group: session management, user management, passwords, e-mail, accounts, JWT
 // ---------------------------------------------------------------------------------------------
@@ -861,6 +868,18 @@ const extended = {
 
 for (const [name, steps] of Object.entries(extended)) {
   diffScenario(`differential extended: ${name}`, steps, { skip: process.env.DIFF_EXTENDED === "0" });
+}
+
+// The extended scenarios with the cookie cache on both sides (see the core's cache run above):
+// update-user, change-password, change-email, verification, revocations and delete-user re-issue
+// or expire session_data exactly as Better Auth does.
+for (const [name, steps] of Object.entries(extended)) {
+  diffScenario(`differential extended with the cookie cache (compact): ${name}`, steps, {
+    skip: process.env.DIFF_EXTENDED === "0",
+    oursEnv: COOKIE_CACHE,
+    oracleEnv: COOKIE_CACHE,
+    checks: false,
+  });
 }
 
 // Mailed confirmations, end to end: every link below is taken from the message the server sent to
