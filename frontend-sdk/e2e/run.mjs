@@ -129,6 +129,8 @@ async function main() {
       PORT: String(apiPort),
       // Every browser session signs in from 127.0.0.1; Better Auth's 3-per-10-s sign-in rule would trip.
       RATE_LIMIT_ENABLED: "false",
+      // The seed's Better Auth config turns the cookie cache on (compact, 5 min); so does this run.
+      SESSION_COOKIE_CACHE: process.env.E2E_COOKIE_CACHE || "compact",
       LOG_LEVEL: process.env.LOG_LEVEL || "info",
     });
     await waitFor(`${api}/health`, server);
