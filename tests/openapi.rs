@@ -198,3 +198,19 @@ async fn the_server_serves_the_same_document_and_swagger_ui() {
     let html = docs.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
 }
+
+#[test]
+fn the_text_limits_enforced_at_the_edge_are_documented() {
+    let doc = document();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut checked = 0;
+    for (name, schema) in schemas.iter().filter(|(n, _)| n.ends_with("Request")) {
+        for (member, property) in schema["properties"].as_object().into_iter().flatten() {
+            if let Some(max) = better_auth_actix::text::auth_field_max(member) {
+                assert_eq!(property["maxLength"], max, "{name}.{member}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 7, "only {checked} members checked");
+}

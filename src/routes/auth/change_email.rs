@@ -29,7 +29,7 @@ const FIELDS: &[super::body::Field] = &[
 )]
 pub struct ChangeEmailRequest {
     #[schema(rename = "newEmail")]
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     new_email: String,
     /// Where the e-mailed link finally redirects.
     #[schema(rename = "callbackURL")]

@@ -31,7 +31,7 @@ const MINIMUM_DURATION: Duration = Duration::from_millis(500);
     reason = "documentation only: the body is validated field by field"
 )]
 pub struct SendVerificationEmailRequest {
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     email: String,
     /// Where the link finally redirects (default `/`).
     #[schema(rename = "callbackURL")]

@@ -29,7 +29,7 @@ const REQUEST_FIELDS: &[super::body::Field] =
     reason = "documentation only: the body is validated field by field"
 )]
 pub struct RequestPasswordResetRequest {
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     email: String,
     /// Where the e-mailed link redirects (with `?token=` or `?error=INVALID_TOKEN`).
     #[schema(rename = "redirectTo")]

@@ -28,7 +28,7 @@ const FIELDS: &[super::body::Field] = &[
 )]
 #[schema(example = json!({"email": "alice@example.com", "password": "correct horse battery", "rememberMe": true}))]
 pub struct SignInRequest {
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     email: String,
     password: String,
     #[schema(rename = "callbackURL")]

@@ -30,8 +30,9 @@ const FIELDS: &[super::body::Field] = &[
 )]
 #[schema(example = json!({"name": "Alice", "email": "alice@example.com", "password": "correct horse battery"}))]
 pub struct SignUpRequest {
+    #[schema(max_length = 16384)]
     name: String,
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     email: String,
     password: String,
     #[schema(nullable = false)]

@@ -27,6 +27,7 @@ use crate::state::AppState;
     reason = "documentation only: the body is validated field by field"
 )]
 pub struct UpdateUserRequest {
+    #[schema(max_length = 16384)]
     #[schema(nullable = false)]
     name: Option<String>,
     /// `null` removes the image.
