@@ -76,6 +76,8 @@ export const ERROR_MESSAGES = {
   RATE_LIMITED: "Too many attempts. Wait a few seconds and try again.",
   TOO_MANY_REQUESTS: "Too many attempts. Wait a few seconds and try again.",
   INTERNAL_SERVER_ERROR: "Something went wrong on our side. Please try again.",
+  REQUEST_TIMEOUT: "The connection was too slow. Please try again.",
+  SERVICE_UNAVAILABLE: "The service is briefly unavailable. Please try again in a moment.",
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
@@ -103,6 +105,8 @@ export function errorMessage(error: unknown): string {
   if (status === 403) return ERROR_MESSAGES.FORBIDDEN;
   if (status === 404) return ERROR_MESSAGES.NOT_FOUND;
   if (status === 413) return ERROR_MESSAGES.PAYLOAD_TOO_LARGE;
+  if (status === 408) return ERROR_MESSAGES.REQUEST_TIMEOUT;
+  if (status === 503) return ERROR_MESSAGES.SERVICE_UNAVAILABLE;
   if (typeof status === "number" && status >= 500) return ERROR_MESSAGES.INTERNAL_SERVER_ERROR;
   if (error instanceof TypeError) return "We couldn't reach the server. Check your connection and try again.";
   return GENERIC;

@@ -60,7 +60,9 @@ describe("error mapping", () => {
     expect(errorMessage({ status: 429, message: "Too many requests. Please try again later." })).toBe(
       ERROR_MESSAGES.RATE_LIMITED,
     );
-    expect(errorMessage({ code: "SOMETHING_NEW", status: 503 })).toBe(ERROR_MESSAGES.INTERNAL_SERVER_ERROR);
+    expect(errorMessage({ code: "SOMETHING_NEW", status: 502 })).toBe(ERROR_MESSAGES.INTERNAL_SERVER_ERROR);
+    expect(errorMessage({ code: "SOMETHING_NEW", status: 503 })).toBe(ERROR_MESSAGES.SERVICE_UNAVAILABLE);
+    expect(errorMessage({ status: 408 })).toBe(ERROR_MESSAGES.REQUEST_TIMEOUT);
     expect(errorMessage(new TypeError("Failed to fetch"))).toMatch(/reach the server/);
     expect(errorMessage(undefined)).toMatch(/went wrong/);
   });
