@@ -180,7 +180,7 @@ pub enum ApiError {
     #[error("service unavailable: {0:#}")]
     Unavailable(anyhow::Error),
     /// 500; the cause goes to the log, never to the client. An outage found in its cause chain
-    /// answers 503 instead (see [`ApiError::is_outage`]).
+    /// answers 503 instead (see [`is_outage`]).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
     /// An error that also carries response headers set before it happened (Better Auth keeps
@@ -366,18 +366,6 @@ impl ResponseError for ApiError {
 
 /// The `Retry-After` of a 503, in seconds.
 const RETRY_AFTER_SECS: &str = "2";
-
-impl ApiError {
-    /// Whether this error means a backing store is unavailable (answered 503, not 500).
-    pub fn is_outage(&self) -> bool {
-        match self {
-            ApiError::Unavailable(_) => true,
-            ApiError::Internal(cause) => is_outage(cause),
-            ApiError::WithHeaders { error, .. } => error.is_outage(),
-            _ => false,
-        }
-    }
-}
 
 /// Whether a cause chain holds a lost or unreachable database (a pool error: timeout or a failed
 /// connect; a closed connection; the server shutting down or starting up, SQLSTATE 57P01, 57P03,

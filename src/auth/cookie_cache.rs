@@ -134,7 +134,8 @@ const SESSION_SCHEMA_ORDER: [&str; 8] = [
     "ipAddress",
     "userAgent",
 ];
-const USER_SCHEMA_ORDER: [&str; 7] = [
+/// The user members in Better Auth's zod schema order: what it re-serializes a cached user in.
+pub(crate) const USER_SCHEMA_ORDER: [&str; 7] = [
     "id",
     "createdAt",
     "updatedAt",

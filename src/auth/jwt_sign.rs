@@ -67,20 +67,11 @@ pub fn sign_hs256(config: &Config, payload: &Map<String, Value>) -> String {
 }
 
 /// The payload for a user read from the cookie cache: Better Auth signs the cached user, whose keys
-/// are in its zod schema's order (`id, createdAt, updatedAt, email, emailVerified, name, image`).
+/// are in its zod schema's order (`cookie_cache::USER_SCHEMA_ORDER`), after `iat`.
 pub fn cached_payload(user: &User, config: &Config, iat: i64) -> Map<String, Value> {
     let mut adapter_order = payload(user, config, iat);
     let mut out = Map::new();
-    for key in [
-        "iat",
-        "id",
-        "createdAt",
-        "updatedAt",
-        "email",
-        "emailVerified",
-        "name",
-        "image",
-    ] {
+    for key in std::iter::once("iat").chain(crate::auth::cookie_cache::USER_SCHEMA_ORDER) {
         if let Some(v) = adapter_order.shift_remove(key) {
             out.insert(key.into(), v);
         }
