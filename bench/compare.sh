@@ -84,15 +84,7 @@ IFS=$'\t' read -r ours_cookie ours_token ours_user < <(sign_up "$p_ours")
 IFS=$'\t' read -r node_cookie node_token _ < <(sign_up "$p_node")
 ours_cache_cookie=$(sign_in "$p_ours_cache")
 node_cache_cookie=$(sign_in "$p_node_cache")
-jwt=$(python3 - "$secret" "$ours_user" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-h = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b64(json.dumps({"sub": sys.argv[2], "exp": int(time.time()) + 3600}).encode())
-s = b64(hmac.new(sys.argv[1].encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
-print(f"{h}.{p}.{s}")
-PY
-)
+jwt=$(python3 bench/mint-hs256.py "$secret" "$ours_user")
 task_body='{"title":"Benchmark task","description":"twenty of these","priority":"high","tags":["bench"]}'
 seed_tasks() { # port -> id of the last task created
   local id

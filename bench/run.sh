@@ -32,15 +32,7 @@ signup=$(curl -sf "$base/api/auth/sign-up/email" -H 'content-type: application/j
   -d '{"name":"Bench","email":"bench@example.com","password":"bench-password-1"}')
 token=$(printf '%s' "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 user_id=$(printf '%s' "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
-jwt=$(python3 - "$secret" "$user_id" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-payload = b64(json.dumps({"sub": sys.argv[2], "exp": int(time.time()) + 3600}).encode())
-sig = b64(hmac.new(sys.argv[1].encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
-print(f"{header}.{payload}.{sig}")
-PY
-)
+jwt=$(python3 bench/mint-hs256.py "$secret" "$user_id")
 
 lua="${TMPDIR:-/tmp}/bench-$$.lua"
 run() { # name, wrk args...
