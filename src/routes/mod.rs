@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod current_user;
+pub mod extract;
 pub mod health;
 pub mod metrics;
 pub mod tasks;

@@ -17,8 +17,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa_actix_web::scope::Scope;
 
-use super::auth::RawBody;
 use super::current_user::CurrentUser;
+use super::extract::RawBody;
 use crate::error::{ApiError, ErrorCode};
 
 /// The `/api/tasks` scope.
