@@ -183,13 +183,6 @@ pub enum ApiError {
     /// answers 503 instead (see [`is_outage`]).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-    /// An error that also carries response headers set before it happened (Better Auth keeps
-    /// cookies set by its session middleware on error responses: `kAPIErrorHeaderSymbol`).
-    #[error("{error}")]
-    WithHeaders {
-        error: Box<ApiError>,
-        headers: Vec<(String, String)>,
-    },
 }
 
 impl ApiError {
@@ -204,29 +197,6 @@ impl ApiError {
             field: field.into(),
             message: message.into(),
         }])
-    }
-
-    /// Attaches response headers (cookies, `set-auth-token`) to this error; none is a no-op.
-    pub fn with_headers(self, headers: Vec<(String, String)>) -> Self {
-        if headers.is_empty() {
-            return self;
-        }
-        match self {
-            ApiError::WithHeaders {
-                error,
-                headers: mut earlier,
-            } => {
-                earlier.extend(headers);
-                ApiError::WithHeaders {
-                    error,
-                    headers: earlier,
-                }
-            }
-            error => ApiError::WithHeaders {
-                error: Box::new(error),
-                headers,
-            },
-        }
     }
 
     fn body(&self) -> Option<ErrorBody> {
@@ -283,7 +253,6 @@ impl ApiError {
             ApiError::Unavailable(_) => coded(ErrorCode::ServiceUnavailable),
             ApiError::Internal(cause) if is_outage(cause) => coded(ErrorCode::ServiceUnavailable),
             ApiError::Internal(_) => coded(ErrorCode::InternalServerError),
-            ApiError::WithHeaders { error, .. } => return error.body(),
         })
     }
 }
@@ -311,23 +280,10 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(cause) if is_outage(cause) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::WithHeaders { error, .. } => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::WithHeaders { error, headers } = self {
-            let mut response = error.error_response();
-            for (name, value) in headers {
-                if let (Ok(name), Ok(value)) = (
-                    actix_web::http::header::HeaderName::try_from(name.as_str()),
-                    actix_web::http::header::HeaderValue::try_from(value.as_str()),
-                ) {
-                    response.headers_mut().append(name, value);
-                }
-            }
-            return response;
-        }
         let status = self.status_code();
         match self {
             // Outages are logged once per state change by `db::Health`, not once per request.

@@ -8,7 +8,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::verification::Sweeper;
 use crate::config::Config;
-use crate::db::{DbConn, DbPool};
+use crate::db::{Connect, DbConn, DbPool, PoolError};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
@@ -59,15 +59,18 @@ impl AppState {
 
     /// One connection from the pool; 503 when the database cannot be reached in time.
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
-        match self.pool.get().await {
-            Ok(conn) => {
-                self.db_health.succeeded();
-                Ok(conn)
-            }
-            Err(e) => {
-                self.db_health.failed(&e);
-                Err(e.into())
-            }
+        Ok(self.connect().await?)
+    }
+}
+
+impl Connect for AppState {
+    /// A connection, noting an outage (and its end) in the log once.
+    async fn connect(&self) -> Result<DbConn, PoolError> {
+        let result = self.pool.get().await;
+        match &result {
+            Ok(_) => self.db_health.succeeded(),
+            Err(e) => self.db_health.failed(e),
         }
+        result
     }
 }

@@ -142,7 +142,7 @@ pub async fn insert_new(conn: &mut AsyncPgConnection, config: &Config) -> QueryR
         alg: Some(EDDSA),
         crv: Some(ED25519),
     };
-    tracing::info!(target: "audit", event = "jwk_minted", kid = %id);
+    super::audit::Audit::event("jwk_minted").key(&id).log();
     diesel::insert_into(jwks::table)
         .values(row)
         .returning(Jwk::as_returning())

@@ -2,8 +2,11 @@
 //! accounts, single-use tokens and e-mail. Nothing here sees an Actix request.
 
 pub mod accounts;
+pub mod audit;
+pub mod callback_url;
 pub mod cookie_cache;
 pub mod cookies;
+pub mod credentials;
 pub mod crypto;
 pub mod email;
 pub mod email_token;

@@ -23,6 +23,15 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub type DbPool = Pool<AsyncPgConnection>;
 /// One pooled connection.
 pub type DbConn = Object<AsyncPgConnection>;
+/// Why no connection could be had (the database is down, or the pool timed out).
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+/// Hands out pooled connections, one per phase of a request: what a domain service takes when it
+/// must release its connection while it works without one (a password hash).
+pub trait Connect {
+    /// One connection from the pool.
+    fn connect(&self) -> impl Future<Output = Result<DbConn, PoolError>>;
+}
 
 /// Builds the pool; connections are opened lazily, with TLS as the URL's `sslmode` says. Waiting
 /// for a connection, opening one and checking a returned one are each bounded by `timeout`, so an

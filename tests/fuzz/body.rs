@@ -1,13 +1,14 @@
-//! Target `body`: the auth routes' body parser (`RawBody::parse`, JSON or form) and its zod-exact
+//! Target `body`: the auth routes' body parser (`body::parse`, JSON or form) and its zod-exact
 //! validation (`validate`, `validate_record`), and the query reader (`query_object`, `validate_query`).
 
 use actix_web::web::Bytes;
 use better_auth_actix::auth::users::is_valid_email;
 use better_auth_actix::error::{ApiError, ErrorCode};
-use better_auth_actix::routes::auth::RawBody;
-use better_auth_actix::routes::auth::body::{
+use better_auth_actix::routes::auth::body::parse;
+use better_auth_actix::routes::auth::zod::{
     Field, Kind, opt, query_object, req, validate, validate_query, validate_record,
 };
+use better_auth_actix::routes::extract::RawBody;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -229,7 +230,7 @@ fn check_raw(
         bytes: Bytes::copy_from_slice(bytes),
         content_type: content_type.map(str::to_owned),
     };
-    match raw.parse(allow_form) {
+    match parse(&raw, allow_form) {
         Ok(None) => prop_assert!(bytes.is_empty()),
         Ok(Some(value)) => {
             prop_assert!(!bytes.is_empty());
@@ -288,7 +289,7 @@ fn the_well_formed_seeds_validate() {
             bytes: Bytes::copy_from_slice(bytes),
             content_type: Some(content_type.into()),
         };
-        raw.parse(true).unwrap()
+        parse(&raw, true).unwrap()
     };
     assert!(
         validate(
@@ -323,7 +324,7 @@ fn deep_nesting_is_a_400_not_a_stack_overflow() {
         content_type: Some("application/json".into()),
     };
     assert!(matches!(
-        raw.parse(false),
+        parse(&raw, false),
         Err(ApiError::BadRequest(ErrorCode::BadRequest))
     ));
 }

@@ -1,16 +1,16 @@
 //! `GET /list-accounts` and `POST /unlink-account` (`better-auth/src/api/routes/account.ts`).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, req, str_field, validate};
-use super::guard::{Reply, require_fresh_session, require_session, respond};
-use super::sessions::StatusResponse;
-use super::{AuthRequest, origin_check};
+use super::StatusResponse;
+use super::body::{AuthBody, AuthJson, Shape};
+use super::session_guard::{Fresh, Required, Session};
+use super::zod::{Kind, req};
 use crate::auth::accounts;
+use crate::auth::audit::Audit;
 use crate::db::models::Account;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
@@ -62,28 +62,22 @@ impl From<Account> for AccountResponse {
 #[get("/list-accounts")]
 pub async fn list_accounts(
     state: web::Data<AppState>,
-    ctx: AuthRequest,
-) -> Result<HttpResponse, ApiError> {
-    let authed = require_session(&state, &ctx).await?;
-    let result = async {
-        let list = accounts::list(&mut *state.conn().await?, &authed.user.id).await?;
-        let list: Vec<AccountResponse> = list.into_iter().map(Into::into).collect();
-        Reply::json(&list)
-    }
-    .await;
-    respond(authed.headers, result)
+    Session(caller): Session<Required>,
+) -> Result<web::Json<Vec<AccountResponse>>, ApiError> {
+    let list = accounts::list(&mut *state.conn().await?, &caller.user.id).await?;
+    Ok(web::Json(list.into_iter().map(Into::into).collect()))
 }
 
 /// `POST /unlink-account` body.
-#[derive(ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documentation only: the body is validated field by field"
-)]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct UnlinkAccountRequest {
     /// The account row's `id`.
-    #[schema(rename = "accountId")]
     account_id: String,
+}
+
+impl AuthBody for UnlinkAccountRequest {
+    const SHAPE: Shape = Shape::Object(&[req("accountId", Kind::String)]);
 }
 
 /// Unlink one of the caller's accounts.
@@ -104,27 +98,18 @@ pub struct UnlinkAccountRequest {
 #[post("/unlink-account")]
 pub async fn unlink_account(
     state: web::Data<AppState>,
-    ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let obj = validate(body.as_ref(), &[req("accountId", Kind::String)], false)?;
-    let authed = require_fresh_session(&state, &ctx).await?;
-    let account_id = str_field(obj, "accountId").unwrap_or_default();
-    let result = async {
-        let mut conn = state.conn().await?;
-        let owned = accounts::list(&mut conn, &authed.user.id).await?;
-        if owned.len() == 1 {
-            return Err(ApiError::BadRequest(ErrorCode::FailedToUnlinkLastAccount));
-        }
-        if !owned.iter().any(|a| a.id == account_id) {
-            return Err(ApiError::BadRequest(ErrorCode::AccountNotFound));
-        }
-        accounts::delete_owned(&mut conn, &authed.user.id, account_id).await?;
-        tracing::info!(target: "audit", event = "unlink_account", user_id = %authed.user.id);
-        Ok(Reply::Json(json!({"status": true})))
+    request: AuthJson<UnlinkAccountRequest, Fresh>,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    let (account_id, user_id) = (request.body.account_id, request.session.user.id);
+    let mut conn = state.conn().await?;
+    let owned = accounts::list(&mut conn, &user_id).await?;
+    if owned.len() == 1 {
+        return Err(ApiError::BadRequest(ErrorCode::FailedToUnlinkLastAccount));
     }
-    .await;
-    respond(authed.headers, result)
+    if !owned.iter().any(|a| a.id == account_id) {
+        return Err(ApiError::BadRequest(ErrorCode::AccountNotFound));
+    }
+    accounts::delete_owned(&mut conn, &user_id, &account_id).await?;
+    Audit::success("unlink_account", &user_id).log();
+    Ok(web::Json(StatusResponse::OK))
 }

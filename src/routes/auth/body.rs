@@ -1,373 +1,154 @@
-//! Request bodies of the auth routes, read as better-call reads them (`getBody`) and validated
-//! with zod's messages (`[body.email] Invalid email address`).
+//! The body of an auth request, read as better-call reads it (`getBody`) and checked in Better
+//! Auth's order: parse (415, 400), `originCheckMiddleware` (403), the route's zod schema (400),
+//! `formCsrfMiddleware` where the route accepts forms (403), and only then the session (401).
+//!
+//! A route declares its body as a struct implementing [`AuthBody`]: the documented type, with the
+//! field list zod checks beside it. [`AuthJson`] runs the steps above and ends in that struct.
 
-use serde_json::{Map, Value};
+use std::marker::PhantomData;
 
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::auth_request::app_state;
+use super::session_guard::{NoSession, SessionPolicy};
+use super::zod;
+use super::{AuthRequest, ResponseHeaders};
 use crate::error::{ApiError, ErrorCode};
-pub use crate::routes::extract::RawBody;
+use crate::routes::extract::RawBody;
+use crate::state::AppState;
+
+/// What a route's zod schema accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// `z.object({...})`: these fields, others ignored.
+    Object(&'static [zod::Field]),
+    /// Sign-up's `z.object({...}) & z.record(...)`, which reports a non-object twice.
+    ObjectAndRecord(&'static [zod::Field]),
+    /// `z.record(z.string(), z.any())`: any object (update-user, update-session).
+    Record,
+    /// No schema: any body, or none.
+    Any,
+}
+
+impl Shape {
+    /// The declared fields, if the schema lists any.
+    pub fn fields(self) -> &'static [zod::Field] {
+        match self {
+            Shape::Object(fields) | Shape::ObjectAndRecord(fields) => fields,
+            Shape::Record | Shape::Any => &[],
+        }
+    }
+}
+
+/// A route's request body: the documented struct, with the schema zod checks before it is built.
+pub trait AuthBody: DeserializeOwned {
+    /// The route's zod schema.
+    const SHAPE: Shape;
+    /// Sign-in and sign-up also take `application/x-www-form-urlencoded`, and run
+    /// `formCsrfMiddleware`.
+    const ACCEPTS_FORM: bool = false;
+}
+
+/// A body the route does not read: it is parsed and origin-checked, as Better Auth does.
+#[derive(Debug, serde::Deserialize)]
+pub struct AnyBody(serde::de::IgnoredAny);
+
+impl AuthBody for AnyBody {
+    const SHAPE: Shape = Shape::Any;
+}
+
+/// An auth request's checked body and, with `S`, the caller's session, looked up after the body
+/// is valid so that a `400` precedes a `401` (actix-web polls a handler's extractors together,
+/// so the order lives in this one extractor).
+pub struct AuthJson<T, S: SessionPolicy = NoSession> {
+    pub body: T,
+    pub session: S::Output,
+    policy: PhantomData<S>,
+}
+
+impl<T: AuthBody + 'static, S: SessionPolicy + 'static> FromRequest for AuthJson<T, S> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawBody::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let raw = raw.await?;
+            let state = app_state(&req)?;
+            let ctx = AuthRequest::of(&req, state);
+            let body = checked::<T>(state, &ctx, &raw)?;
+            let session = S::lookup(state, &ctx, &ResponseHeaders::of(&req)).await?;
+            Ok(AuthJson {
+                body,
+                session,
+                policy: PhantomData,
+            })
+        })
+    }
+}
+
+/// Parse, origin check, schema, CSRF, then the typed body.
+fn checked<T: AuthBody>(state: &AppState, ctx: &AuthRequest, raw: &RawBody) -> Result<T, ApiError> {
+    let body = parse(raw, T::ACCEPTS_FORM)?;
+    ctx.check_origin(state, body.as_ref())?;
+    match T::SHAPE {
+        Shape::Object(fields) => zod::validate(body.as_ref(), fields, false).map(drop)?,
+        Shape::ObjectAndRecord(fields) => zod::validate(body.as_ref(), fields, true).map(drop)?,
+        Shape::Record => zod::validate_record(body.as_ref()).map(drop)?,
+        Shape::Any => {}
+    }
+    if T::ACCEPTS_FORM {
+        ctx.validate_form_csrf(state)?;
+    }
+    // The schema has been checked, so this cannot fail on anything zod accepts.
+    T::deserialize(body.unwrap_or(Value::Null)).map_err(|e| ApiError::BadRequestMessage {
+        code: ErrorCode::ValidationError,
+        message: format!("[body] {e}"),
+    })
+}
 
 const JSON_ONLY: &str = "application/json";
 // better-call joins the route's `allowedMediaTypes` as sign-in and sign-up declare them: form first.
 const JSON_OR_FORM: &str = "application/x-www-form-urlencoded, application/json";
 
-impl RawBody {
-    /// Parses the body: `None` when there is none; JSON, or with `allow_form` also
-    /// `application/x-www-form-urlencoded`; 415 for other types, 400 for malformed JSON.
-    pub fn parse(&self, allow_form: bool) -> Result<Option<Value>, ApiError> {
-        if self.bytes.is_empty() {
-            return Ok(None);
-        }
-        let raw_type = self.content_type.clone().unwrap_or_default();
-        let base = raw_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        let allowed = if allow_form { JSON_OR_FORM } else { JSON_ONLY };
-        let is_json = base.contains("application/json");
-        let is_form = allow_form && base.contains("application/x-www-form-urlencoded");
-        if !is_json && !is_form {
-            return Err(ApiError::UnsupportedMediaType(if raw_type.is_empty() {
-                format!("Content-Type is required. Allowed types: {allowed}")
-            } else {
-                format!("Content-Type \"{raw_type}\" is not allowed. Allowed types: {allowed}")
-            }));
-        }
-        if is_json {
-            return serde_json::from_slice(&self.bytes)
-                .map(Some)
-                .map_err(|_| ApiError::BadRequest(ErrorCode::BadRequest));
-        }
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&self.bytes)
-            .map_err(|_| ApiError::BadRequest(ErrorCode::BadRequest))?;
-        Ok(Some(Value::Object(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect(),
-        )))
+/// `getBody`: `None` when there is no body; JSON, or with `allow_form` also
+/// `application/x-www-form-urlencoded`; 415 for other types, 400 for malformed JSON.
+pub fn parse(raw: &RawBody, allow_form: bool) -> Result<Option<Value>, ApiError> {
+    if raw.bytes.is_empty() {
+        return Ok(None);
     }
-}
-
-/// The type a body field must have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    String,
-    /// A string of at least one character.
-    NonEmpty,
-    Email,
-    Boolean,
-}
-
-/// One field of a body schema.
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub required: bool,
-}
-
-/// A required field.
-pub const fn req(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        kind,
-        required: true,
+    let raw_type = raw.content_type.clone().unwrap_or_default();
+    let base = raw_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let allowed = if allow_form { JSON_OR_FORM } else { JSON_ONLY };
+    let is_json = base.contains("application/json");
+    let is_form = allow_form && base.contains("application/x-www-form-urlencoded");
+    if !is_json && !is_form {
+        return Err(ApiError::UnsupportedMediaType(if raw_type.is_empty() {
+            format!("Content-Type is required. Allowed types: {allowed}")
+        } else {
+            format!("Content-Type \"{raw_type}\" is not allowed. Allowed types: {allowed}")
+        }));
     }
-}
-
-/// An optional field.
-pub const fn opt(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        kind,
-        required: false,
+    if is_json {
+        return serde_json::from_slice(&raw.bytes)
+            .map(Some)
+            .map_err(|_| ApiError::BadRequest(ErrorCode::BadRequest));
     }
-}
-
-/// zod's name for a JSON value's type in "received X".
-fn received(v: Option<&Value>) -> &'static str {
-    match v {
-        None => "undefined",
-        Some(Value::Null) => "null",
-        Some(Value::Bool(_)) => "boolean",
-        Some(Value::Number(_)) => "number",
-        Some(Value::String(_)) => "string",
-        Some(Value::Array(_)) => "array",
-        Some(Value::Object(_)) => "object",
-    }
-}
-
-/// Validates `body` against `fields` in order; every issue is reported, joined with `"; "`.
-/// `record` marks Better Auth's `object & record` schemas (sign-up), which report twice on a non-object.
-pub fn validate<'a>(
-    body: Option<&'a Value>,
-    fields: &[Field],
-    record: bool,
-) -> Result<&'a Map<String, Value>, ApiError> {
-    let obj = match body {
-        Some(Value::Object(obj)) => obj,
-        other => {
-            let got = received(other);
-            let mut message = format!("[body] Invalid input: expected object, received {got}");
-            if record {
-                message.push_str(&format!(
-                    "; [body] Invalid input: expected record, received {got}"
-                ));
-            }
-            return Err(validation(message));
-        }
-    };
-    check_fields("body", obj, fields)?;
-    check_storable("body", obj)?;
-    Ok(obj)
-}
-
-/// Validates a `z.record(z.string(), z.any())` body (update-user, update-session).
-pub fn validate_record(body: Option<&Value>) -> Result<&Map<String, Value>, ApiError> {
-    match body {
-        Some(Value::Object(obj)) => check_storable("body", obj).map(|()| obj),
-        other => Err(validation(format!(
-            "[body] Invalid input: expected record, received {}",
-            received(other)
-        ))),
-    }
-}
-
-/// The query string as better-call reads it: an object whose repeated keys become arrays.
-pub fn query_object(query_string: &str) -> Map<String, Value> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string).unwrap_or_default();
-    let mut query = Map::new();
-    for (key, value) in pairs {
-        match query.get_mut(&key) {
-            Some(Value::Array(values)) => values.push(Value::String(value)),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, Value::String(value)]);
-            }
-            None => {
-                query.insert(key, Value::String(value));
-            }
-        }
-    }
-    query
-}
-
-/// The query of an e-mailed link (`?token=...&callbackURL=...`): parsed, validated, and its
-/// `callbackURL` checked as the route's `originCheck` does (`verify-email`, `delete-user/callback`).
-pub fn link_query(
-    query_string: &str,
-    origins: &crate::auth::origin::TrustedOrigins,
-) -> Result<Map<String, Value>, ApiError> {
-    let query = query_object(query_string);
-    validate_query(
-        &query,
-        &[req("token", Kind::String), opt("callbackURL", Kind::String)],
-    )?;
-    origins.check_url(
-        query.get("callbackURL"),
-        crate::auth::origin::UrlLabel::CallbackUrl,
-    )?;
-    Ok(query)
-}
-
-/// Validates a query object against `fields` (`[query.token] ...` messages).
-pub fn validate_query(query: &Map<String, Value>, fields: &[Field]) -> Result<(), ApiError> {
-    check_fields("query", query, fields)?;
-    check_storable("query", query)
-}
-
-/// Every string of a body or query, at any depth, must be text the database can store and within
-/// its member's limit (`crate::text`). Checked here, with the validation, so no field can forget it.
-fn check_storable(location: &str, obj: &Map<String, Value>) -> Result<(), ApiError> {
-    let mut issues = Vec::new();
-    for (name, value) in obj {
-        storable_issues(&format!("{location}.{name}"), name, value, &mut issues);
-    }
-    if issues.is_empty() {
-        Ok(())
-    } else {
-        Err(validation(issues.join("; ")))
-    }
-}
-
-/// Collects the issues of `value`, found at `path` under the top-level member `member`.
-fn storable_issues(path: &str, member: &str, value: &Value, issues: &mut Vec<String>) {
-    if !crate::text::storable(path) {
-        let shown = path.replace('\0', "\\u0000");
-        issues.push(format!("[{shown}] {}", crate::text::NUL_MESSAGE));
-        return;
-    }
-    match value {
-        Value::String(s) => {
-            if let Some(issue) = crate::text::auth_field_issue(member, s) {
-                issues.push(format!("[{path}] {issue}"));
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                storable_issues(&format!("{path}.{i}"), member, item, issues);
-            }
-        }
-        Value::Object(members) => {
-            for (name, item) in members {
-                storable_issues(&format!("{path}.{name}"), member, item, issues);
-            }
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
-}
-
-fn check_fields(
-    location: &str,
-    obj: &Map<String, Value>,
-    fields: &[Field],
-) -> Result<(), ApiError> {
-    let mut issues = Vec::new();
-    for field in fields {
-        let value = obj.get(field.name);
-        let issue = match (value, field.kind) {
-            (None, _) if !field.required => None,
-            (Some(Value::String(s)), Kind::NonEmpty) if s.is_empty() => {
-                Some("Too small: expected string to have >=1 characters".to_string())
-            }
-            (Some(Value::String(s)), Kind::Email) if !crate::auth::users::is_valid_email(s) => {
-                Some("Invalid email address".to_string())
-            }
-            (Some(Value::String(_)), Kind::String | Kind::NonEmpty | Kind::Email) => None,
-            (Some(Value::Bool(_)), Kind::Boolean) => None,
-            (v, Kind::Boolean) => Some(format!(
-                "Invalid input: expected boolean, received {}",
-                received(v)
-            )),
-            (v, _) => Some(format!(
-                "Invalid input: expected string, received {}",
-                received(v)
-            )),
-        };
-        if let Some(issue) = issue {
-            issues.push(format!("[{location}.{}] {issue}", field.name));
-        }
-    }
-    if issues.is_empty() {
-        Ok(())
-    } else {
-        Err(validation(issues.join("; ")))
-    }
-}
-
-fn validation(message: String) -> ApiError {
-    ApiError::BadRequestMessage {
-        code: ErrorCode::ValidationError,
-        message,
-    }
-}
-
-/// A string member of a validated body.
-pub fn str_field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    obj.get(name).and_then(Value::as_str)
-}
-
-/// A boolean member of a validated body.
-pub fn bool_field(obj: &Map<String, Value>, name: &str) -> Option<bool> {
-    obj.get(name).and_then(Value::as_bool)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const SIGN_UP: &[Field] = &[
-        req("name", Kind::String),
-        req("email", Kind::Email),
-        req("password", Kind::NonEmpty),
-        opt("image", Kind::String),
-        opt("rememberMe", Kind::Boolean),
-    ];
-
-    fn message(e: ApiError) -> String {
-        match e {
-            ApiError::BadRequestMessage { message, .. } => message,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn issues_are_reported_in_zods_format_and_order() {
-        let body = json!({"email": "nope", "password": 5, "rememberMe": "false"});
-        let e = validate(Some(&body), SIGN_UP, true).unwrap_err();
-        assert_eq!(
-            message(e),
-            "[body.name] Invalid input: expected string, received undefined; [body.email] Invalid email address; [body.password] Invalid input: expected string, received number; [body.rememberMe] Invalid input: expected boolean, received string"
-        );
-    }
-
-    #[test]
-    fn a_missing_body_on_sign_up_reports_object_and_record() {
-        assert_eq!(
-            message(validate(None, SIGN_UP, true).unwrap_err()),
-            "[body] Invalid input: expected object, received undefined; [body] Invalid input: expected record, received undefined"
-        );
-    }
-
-    #[test]
-    fn queries_repeat_keys_as_arrays_and_report_under_query() {
-        let q = query_object("token=a&callbackURL=%2Fx&token=b");
-        assert_eq!(q["callbackURL"], "/x");
-        let e = validate_query(&q, &[req("token", Kind::String)]).unwrap_err();
-        assert_eq!(
-            message(e),
-            "[query.token] Invalid input: expected string, received array"
-        );
-        let e = validate_query(&query_object(""), &[req("token", Kind::String)]).unwrap_err();
-        assert_eq!(
-            message(e),
-            "[query.token] Invalid input: expected string, received undefined"
-        );
-    }
-
-    #[test]
-    fn a_record_body_must_be_an_object() {
-        assert_eq!(
-            message(validate_record(Some(&json!([1]))).unwrap_err()),
-            "[body] Invalid input: expected record, received array"
-        );
-        assert!(validate_record(Some(&json!({}))).is_ok());
-    }
-
-    #[test]
-    fn nul_anywhere_and_overlong_emails_are_refused_with_the_member_named() {
-        let body = json!({"name": "a\u{0}b", "email": "a@b.co", "password": "p"});
-        assert_eq!(
-            message(validate(Some(&body), SIGN_UP, true).unwrap_err()),
-            "[body.name] Invalid input: must not contain NUL (U+0000) characters"
-        );
-        let long = format!("{}@example.com", "x".repeat(2_800));
-        let body = json!({"name": "n", "email": long, "password": "p"});
-        assert_eq!(
-            message(validate(Some(&body), SIGN_UP, true).unwrap_err()),
-            "[body.email] Too big: expected string to have <=254 characters"
-        );
-        let record = json!({"meta": {"tags": ["ok", "no\u{0}"]}});
-        assert_eq!(
-            message(validate_record(Some(&record)).unwrap_err()),
-            "[body.meta.tags.1] Invalid input: must not contain NUL (U+0000) characters"
-        );
-        let query = query_object("token=a%00b");
-        assert_eq!(
-            message(validate_query(&query, &[req("token", Kind::String)]).unwrap_err()),
-            "[query.token] Invalid input: must not contain NUL (U+0000) characters"
-        );
-    }
-
-    #[test]
-    fn an_empty_password_is_too_small() {
-        let body = json!({"name": "", "email": "a@b.co", "password": ""});
-        assert_eq!(
-            message(validate(Some(&body), SIGN_UP, true).unwrap_err()),
-            "[body.password] Too small: expected string to have >=1 characters"
-        );
-    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&raw.bytes)
+        .map_err(|_| ApiError::BadRequest(ErrorCode::BadRequest))?;
+    Ok(Some(Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )))
 }

@@ -1,40 +1,40 @@
 //! `POST /change-email` (`better-auth/src/api/routes/update-user.ts` `changeEmail`).
 
-use actix_web::{HttpResponse, post, web};
-use serde_json::{Map, Value, json};
+use actix_web::{post, web};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, opt, req, str_field, validate};
-use super::guard::{Authed, Reply, issue_session, require_sensitive_session, respond};
+use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::{send_verification, sign_token};
-use super::sessions::StatusResponse;
-use super::{AuthRequest, origin_check};
+use super::session_guard::{Caller, Sensitive, issue_session};
+use super::zod::{Kind, opt, req};
+use super::{AuthRequest, ResponseHeaders, StatusResponse};
+use crate::auth::audit::Audit;
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailToken};
 use crate::auth::users::{self, lowercase_email};
 use crate::db::models::{User, UserChanges};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
-
-const FIELDS: &[super::body::Field] = &[
-    req("newEmail", Kind::Email),
-    opt("callbackURL", Kind::String),
-];
+use diesel_async::AsyncPgConnection;
 
 /// `POST /change-email` body.
-#[derive(ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documentation only: the body is validated field by field"
-)]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeEmailRequest {
-    #[schema(rename = "newEmail")]
     #[schema(format = Email, max_length = 254)]
     new_email: String,
     /// Where the e-mailed link finally redirects.
-    #[schema(rename = "callbackURL")]
+    #[serde(rename = "callbackURL")]
     #[schema(nullable = false)]
     callback_url: Option<String>,
+}
+
+impl AuthBody for ChangeEmailRequest {
+    const SHAPE: Shape = Shape::Object(&[
+        req("newEmail", Kind::Email),
+        opt("callbackURL", Kind::String),
+    ]);
 }
 
 /// What the change needs once the request is validated.
@@ -63,15 +63,44 @@ struct Change<'a> {
 pub async fn change_email(
     state: web::Data<AppState>,
     ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let obj = validate(body.as_ref(), FIELDS, false)?;
     // `sensitiveSessionMiddleware` (`api/routes/update-user.ts`): never the cookie cache.
-    let mut authed = require_sensitive_session(&state, &ctx).await?;
-    let result = start_change(&state, &mut authed, &ctx, obj).await;
-    respond(authed.headers, result)
+    AuthJson { body, session, .. }: AuthJson<ChangeEmailRequest, Sensitive>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    if !state.config.flows.change_email_enabled {
+        return Err(ApiError::BadRequest(ErrorCode::ChangeEmailDisabled));
+    }
+    let change = Change {
+        new_email: lowercase_email(&body.new_email),
+        callback: body.callback_url.as_deref(),
+    };
+    let user = &session.user;
+    if change.new_email == user.email {
+        return Err(ApiError::BadRequestMessageOnly("Email is the same"));
+    }
+    let flow = pick_flow(&state, user.email_verified)?;
+    let mut conn = state.conn().await?;
+    if users::find_by_email(&mut conn, &change.new_email)
+        .await?
+        .is_some()
+    {
+        // Same work as the real path: mint a token, then say nothing.
+        sign_token(
+            &state,
+            token_for(&user.email, &change.new_email, None, &user.id),
+        )?;
+        Audit::success("change_email", &user.id)
+            .outcome("address_taken")
+            .log();
+        return Ok(web::Json(StatusResponse::OK));
+    }
+    match flow {
+        Flow::Immediately => {
+            update_now(&state, &ctx, &mut conn, &headers, &session, &change).await?
+        }
+        _ => mail_link(&state, user, &change, flow == Flow::ConfirmFirst)?,
+    }
+    Ok(web::Json(StatusResponse::OK))
 }
 
 /// Which of Better Auth's change-email flows applies to the caller.
@@ -103,43 +132,6 @@ fn pick_flow(state: &AppState, verified: bool) -> Result<Flow, ApiError> {
     }
 }
 
-async fn start_change(
-    state: &AppState,
-    authed: &mut Authed,
-    ctx: &AuthRequest,
-    obj: &Map<String, Value>,
-) -> Result<Reply, ApiError> {
-    if !state.config.flows.change_email_enabled {
-        return Err(ApiError::BadRequest(ErrorCode::ChangeEmailDisabled));
-    }
-    let change = Change {
-        new_email: lowercase_email(str_field(obj, "newEmail").unwrap_or_default()),
-        callback: str_field(obj, "callbackURL"),
-    };
-    let user = &authed.user;
-    if change.new_email == user.email {
-        return Err(ApiError::BadRequestMessageOnly("Email is the same"));
-    }
-    let flow = pick_flow(state, user.email_verified)?;
-    if users::find_by_email(&mut *state.conn().await?, &change.new_email)
-        .await?
-        .is_some()
-    {
-        // Same work as the real path: mint a token, then say nothing.
-        sign_token(
-            state,
-            token_for(&user.email, &change.new_email, None, &user.id),
-        )?;
-        tracing::info!(target: "audit", event = "change_email", outcome = "address_taken", user_id = %user.id);
-        return Ok(Reply::Json(json!({"status": true})));
-    }
-    if flow == Flow::Immediately {
-        return update_now(state, authed, ctx, &change).await;
-    }
-    mail_link(state, &authed.user, &change, flow == Flow::ConfirmFirst)?;
-    Ok(Reply::Json(json!({"status": true})))
-}
-
 /// Mails the change link: to the current address for approval, or to the new one.
 fn mail_link(
     state: &AppState,
@@ -168,7 +160,9 @@ fn mail_link(
             .mailer
             .send(&change.new_email, Template::ChangeEmail { url, new_email });
     }
-    tracing::info!(target: "audit", event = "change_email", outcome = "link_sent", user_id = %user.id);
+    Audit::success("change_email", &user.id)
+        .outcome("link_sent")
+        .log();
     Ok(())
 }
 
@@ -190,29 +184,25 @@ fn token_for<'a>(
 /// cookie, and mail a plain verification link to the new address.
 async fn update_now(
     state: &AppState,
-    authed: &mut Authed,
     ctx: &AuthRequest,
+    conn: &mut AsyncPgConnection,
+    headers: &ResponseHeaders,
+    caller: &Caller,
     change: &Change<'_>,
-) -> Result<Reply, ApiError> {
+) -> Result<(), ApiError> {
     let changes = UserChanges {
         email: Some(&change.new_email),
         ..UserChanges::default()
     };
-    users::update(&mut *state.conn().await?, &authed.user.id, changes).await?;
-    let token = authed.session.token.clone();
-    let cached = authed.from_cache.then(|| authed.session.clone());
-    issue_session(
-        state,
-        ctx,
-        &mut authed.headers,
-        &token,
-        cached.as_ref(),
-        false,
-    )
-    .await?;
+    users::update(conn, &caller.user.id, changes).await?;
+    let cached = caller.from_cache.then_some(&caller.session);
+    let token = &caller.session.token;
+    issue_session(state, ctx, conn, headers, token, cached, false).await?;
     if state.mailer.enabled() {
-        send_verification(state, &authed.user.id, &change.new_email, change.callback)?;
+        send_verification(state, &caller.user.id, &change.new_email, change.callback)?;
     }
-    tracing::info!(target: "audit", event = "change_email", outcome = "updated", user_id = %authed.user.id);
-    Ok(Reply::Json(json!({"status": true})))
+    Audit::success("change_email", &caller.user.id)
+        .outcome("updated")
+        .log();
+    Ok(())
 }

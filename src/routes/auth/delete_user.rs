@@ -2,14 +2,17 @@
 //! (`better-auth/src/api/routes/update-user.ts` `deleteUser`, `deleteUserCallback`).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use secrecy::SecretString;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, link_query, opt, str_field, validate};
-use super::guard::{Caller, Reply, lookup_session, require_sensitive_session, respond};
-use super::{AuthHeaders, AuthRequest, origin_check};
+use super::body::{AuthBody, AuthJson, Shape};
+use super::response::redirect;
+use super::session_guard::{OptionalSession, Sensitive, SessionPolicy as _};
+use super::zod::{Kind, link_query, opt};
+use super::{AuthRequest, ResponseHeaders};
+use crate::auth::audit::Audit;
 use crate::auth::email::{Template, delete_account_link};
 use crate::auth::password::check_length;
 use crate::auth::{sessions, users, verification};
@@ -17,29 +20,27 @@ use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-const FIELDS: &[super::body::Field] = &[
-    opt("callbackURL", Kind::String),
-    opt("password", Kind::String),
-    opt("token", Kind::String),
-];
-
 /// `POST /delete-user` body.
-#[derive(ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documentation only: the body is validated field by field"
-)]
+#[derive(Deserialize, ToSchema)]
 pub struct DeleteUserRequest {
     /// Where the e-mailed confirmation link finally redirects.
-    #[schema(rename = "callbackURL")]
+    #[serde(rename = "callbackURL")]
     #[schema(nullable = false)]
     callback_url: Option<String>,
     /// The current password; without it the session must be fresh.
-    #[schema(nullable = false)]
-    password: Option<String>,
+    #[schema(nullable = false, value_type = Option<String>)]
+    password: Option<SecretString>,
     /// A token from the confirmation e-mail.
     #[schema(nullable = false)]
     token: Option<String>,
+}
+
+impl AuthBody for DeleteUserRequest {
+    const SHAPE: Shape = Shape::Object(&[
+        opt("callbackURL", Kind::String),
+        opt("password", Kind::String),
+        opt("token", Kind::String),
+    ]);
 }
 
 /// Delete-user response.
@@ -50,12 +51,10 @@ pub struct DeleteUserResponse {
     message: &'static str,
 }
 
-fn deleted() -> Result<Reply, ApiError> {
-    Reply::json(&DeleteUserResponse {
-        success: true,
-        message: "User deleted",
-    })
-}
+const DELETED: DeleteUserResponse = DeleteUserResponse {
+    success: true,
+    message: "User deleted",
+};
 
 /// Delete the caller's account.
 ///
@@ -79,111 +78,101 @@ fn deleted() -> Result<Reply, ApiError> {
 pub async fn delete_user(
     state: web::Data<AppState>,
     ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let obj = validate(body.as_ref(), FIELDS, false)?;
-    let mut authed = require_sensitive_session(&state, &ctx).await?;
-    let caller = Caller {
-        session: authed.session.clone(),
-        user: authed.user.clone(),
-        from_cache: authed.from_cache,
-    };
-    let result = run_delete(&state, &ctx, &caller, &mut authed.headers, obj).await;
-    respond(authed.headers, result)
-}
-
-async fn run_delete(
-    state: &AppState,
-    ctx: &AuthRequest,
-    caller: &Caller,
-    headers: &mut AuthHeaders,
-    obj: &Map<String, Value>,
-) -> Result<Reply, ApiError> {
+    AuthJson { body, session, .. }: AuthJson<DeleteUserRequest, Sensitive>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<DeleteUserResponse>, ApiError> {
     let flows = &state.config.flows;
     if !flows.delete_user_enabled {
         return Err(ApiError::NotFoundEmptyJson);
     }
-    let user = &caller.user;
-    let password = str_field(obj, "password").filter(|p| !p.is_empty());
-    if let Some(password) = password {
-        check_password(state, &user.id, password).await?;
+    let user = &session.user;
+    let password = body.password.filter(|p| !p.expose_secret().is_empty());
+    if let Some(password) = &password {
+        check_password(&state, &user.id, password).await?;
     }
-    if let Some(token) = str_field(obj, "token").filter(|t| !t.is_empty()) {
-        delete_with_token(state, ctx, user, token, headers).await?;
-        return deleted();
+    let mut conn = state.conn().await?;
+    if let Some(token) = body.token.filter(|t| !t.is_empty()) {
+        delete_with_token(&mut conn, user, &token).await?;
+        headers.edit().clear_session(&state, &ctx);
+        return Ok(web::Json(DELETED));
     }
     if flows.delete_user_send_verification && state.mailer.enabled() {
-        let token = verification::new_delete_token();
-        let identifier = verification::delete_account_identifier(&token);
-        let lifetime = flows.delete_token_expires_in;
-        verification::create(&mut *state.conn().await?, &identifier, &user.id, lifetime).await?;
-        let url = delete_account_link(
-            &state.config.auth_base(),
-            &token,
-            str_field(obj, "callbackURL"),
-        );
-        state
-            .mailer
-            .send(&user.email, Template::DeleteAccount { url });
-        return Reply::json(&DeleteUserResponse {
+        mail_confirmation(&state, &mut conn, user, body.callback_url.as_deref()).await?;
+        return Ok(web::Json(DeleteUserResponse {
             success: true,
             message: "Verification email sent",
-        });
+        }));
     }
-    if password.is_none() && !sessions::is_fresh(&caller.session, state.config.session.fresh_age) {
+    if password.is_none() && !sessions::is_fresh(&session.session, state.config.session.fresh_age) {
         return Err(ApiError::BadRequest(ErrorCode::SessionExpired));
     }
-    delete_now(state, ctx, user, headers).await?;
-    deleted()
+    delete_now(&mut conn, user).await?;
+    headers.edit().clear_session(&state, &ctx);
+    Ok(web::Json(DELETED))
+}
+
+/// Mails the link that confirms the deletion (`sendDeleteAccountVerification`).
+async fn mail_confirmation(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    callback: Option<&str>,
+) -> Result<(), ApiError> {
+    let token = verification::new_delete_token();
+    let identifier = verification::delete_account_identifier(&token);
+    let lifetime = state.config.flows.delete_token_expires_in;
+    verification::create(conn, &identifier, &user.id, lifetime).await?;
+    let url = delete_account_link(&state.config.auth_base(), &token, callback);
+    state
+        .mailer
+        .send(&user.email, Template::DeleteAccount { url });
+    Ok(())
 }
 
 /// Checks the password given to delete-user.
-async fn check_password(state: &AppState, user_id: &str, password: &str) -> Result<(), ApiError> {
-    check_length(password, false)?;
+async fn check_password(
+    state: &AppState,
+    user_id: &str,
+    password: &SecretString,
+) -> Result<(), ApiError> {
+    check_length(password.expose_secret(), false)?;
     let account = users::find_credential_account(&mut *state.conn().await?, user_id).await?;
     let Some(stored) = account.and_then(|a| a.password) else {
         return Err(ApiError::BadRequest(ErrorCode::CredentialAccountNotFound));
     };
-    if !state
-        .hasher
-        .verify(&SecretString::from(password), &stored)
-        .await?
-    {
+    if !state.hasher.verify(password, &stored).await? {
         return Err(ApiError::BadRequest(ErrorCode::InvalidPassword));
     }
     Ok(())
 }
 
-/// `deleteUserWithToken`: the token must have been issued to this user.
+/// `deleteUserWithToken`: the token must have been issued to this user; consuming it and
+/// deleting the user is one transaction.
 async fn delete_with_token(
-    state: &AppState,
-    ctx: &AuthRequest,
+    conn: &mut AsyncPgConnection,
     user: &User,
     token: &str,
-    headers: &mut AuthHeaders,
 ) -> Result<(), ApiError> {
     let identifier = verification::delete_account_identifier(token);
-    let row = verification::consume(&mut *state.conn().await?, &identifier).await?;
-    if row.is_none_or(|row| row.value != user.id) {
-        return Err(ApiError::NotFound(ErrorCode::InvalidToken));
-    }
-    delete_now(state, ctx, user, headers).await
+    conn.transaction(async |conn| {
+        let row = verification::consume(conn, &identifier).await?;
+        if row.is_none_or(|row| row.value != user.id) {
+            return Err(ApiError::NotFound(ErrorCode::InvalidToken));
+        }
+        delete_now(conn, user).await
+    })
+    .await
 }
 
-/// `deleteCurrentUser`: the user (accounts and sessions cascade), then expire the cookies.
-async fn delete_now(
-    state: &AppState,
-    ctx: &AuthRequest,
-    user: &User,
-    headers: &mut AuthHeaders,
-) -> Result<(), ApiError> {
-    let mut conn = state.conn().await?;
-    users::delete(&mut conn, &user.id).await?;
-    sessions::delete_all_for_user(&mut conn, &user.id).await?;
-    headers.clear_session(state, ctx);
-    tracing::info!(target: "audit", event = "delete_user", user_id = %user.id);
+/// `deleteCurrentUser`: the user and its sessions in one transaction (accounts cascade; the
+/// sessions are deleted by name too, as Better Auth does, for schemas adopted without the cascade).
+async fn delete_now(conn: &mut AsyncPgConnection, user: &User) -> Result<(), ApiError> {
+    conn.transaction(async |conn| {
+        users::delete(conn, &user.id).await?;
+        sessions::delete_all_for_user(conn, &user.id).await
+    })
+    .await?;
+    Audit::success("delete_user", &user.id).log();
     Ok(())
 }
 
@@ -211,6 +200,7 @@ pub async fn delete_user_callback(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     http: HttpRequest,
+    headers: ResponseHeaders,
 ) -> Result<HttpResponse, ApiError> {
     let query = link_query(http.query_string(), &state.origins)?;
     if !state.config.flows.delete_user_enabled {
@@ -219,18 +209,13 @@ pub async fn delete_user_callback(
             message: "Not found",
         });
     }
-    let mut headers = AuthHeaders::default();
-    let result = async {
-        let Some(caller) = lookup_session(&state, &ctx, &mut headers, false).await? else {
-            return Err(ApiError::NotFound(ErrorCode::FailedToGetUserInfo));
-        };
-        let token = str_field(&query, "token").unwrap_or_default();
-        delete_with_token(&state, &ctx, &caller.user, token, &mut headers).await?;
-        match str_field(&query, "callbackURL").filter(|c| !c.is_empty()) {
-            Some(callback) => Ok(Reply::Redirect(callback.to_owned())),
-            None => deleted(),
-        }
-    }
-    .await;
-    respond(headers, result)
+    let Some(caller) = OptionalSession::lookup(&state, &ctx, &headers).await? else {
+        return Err(ApiError::NotFound(ErrorCode::FailedToGetUserInfo));
+    };
+    delete_with_token(&mut *state.conn().await?, &caller.user, &query.token).await?;
+    headers.edit().clear_session(&state, &ctx);
+    Ok(match query.callback_url.filter(|c| !c.is_empty()) {
+        Some(callback) => redirect(&callback),
+        None => HttpResponse::Ok().json(DELETED),
+    })
 }

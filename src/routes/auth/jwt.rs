@@ -4,8 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AuthRequest;
-use super::guard::{Reply, require_session, respond};
+use super::session_guard::{Required, Session};
 use crate::auth::{jwks, jwt_sign};
 use crate::config::JwtAlg;
 use crate::error::{ApiError, ErrorBody};
@@ -57,25 +56,14 @@ pub struct JwksResponse {
 #[get("/token")]
 pub async fn get_token(
     state: web::Data<AppState>,
-    ctx: AuthRequest,
-) -> Result<HttpResponse, ApiError> {
     // `sessionMiddleware`: the shared guard also slides the session when due and expires the
     // cookies of a vanished one.
-    let authed = require_session(&state, &ctx).await?;
-    let result = async {
-        let mut conn = state.conn().await?;
-        let token = jwt_sign::issue(
-            &mut conn,
-            &state.config,
-            &state.signing_keys,
-            &authed.user,
-            authed.from_cache,
-        )
-        .await?;
-        Reply::json(&TokenResponse { token })
-    }
-    .await;
-    respond(authed.headers, result)
+    Session(caller): Session<Required>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let mut conn = state.conn().await?;
+    let (keys, user) = (&state.signing_keys, &caller.user);
+    let token = jwt_sign::issue(&mut conn, &state.config, keys, user, caller.from_cache).await?;
+    Ok(web::Json(TokenResponse { token }))
 }
 
 /// Get the JSON Web Key Set.

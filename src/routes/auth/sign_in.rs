@@ -1,42 +1,46 @@
 //! `POST /sign-in/email` (`better-auth/src/api/routes/sign-in.ts`).
 
-use actix_web::{HttpResponse, http::StatusCode, post, web};
-use secrecy::SecretString;
-use serde::Serialize;
+use actix_web::{post, web};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
+use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::send_verification;
-use super::{AuthRequest, UserResponse, origin_check, start_session};
+use super::session_guard::start_session;
+use super::zod::{Kind, opt, req};
+use super::{AuthRequest, ResponseHeaders, UserResponse};
+use crate::auth::audit::Audit;
+use crate::auth::credentials::{self, SignInError};
 use crate::auth::password::check_length;
 use crate::auth::users;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-const FIELDS: &[super::body::Field] = &[
-    req("email", Kind::String),
-    req("password", Kind::String),
-    opt("callbackURL", Kind::String),
-    opt("rememberMe", Kind::Boolean),
-];
-
 /// Sign-in request body.
-#[derive(ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documentation only: the body is validated field by field"
-)]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 #[schema(example = json!({"email": "alice@example.com", "password": "correct horse battery", "rememberMe": true}))]
 pub struct SignInRequest {
     #[schema(format = Email, max_length = 254)]
     email: String,
-    password: String,
-    #[schema(rename = "callbackURL")]
+    #[schema(value_type = String)]
+    password: SecretString,
+    #[serde(rename = "callbackURL")]
     #[schema(nullable = false)]
     callback_url: Option<String>,
-    #[schema(rename = "rememberMe")]
     #[schema(nullable = false)]
     remember_me: Option<bool>,
+}
+
+impl AuthBody for SignInRequest {
+    const SHAPE: Shape = Shape::Object(&[
+        req("email", Kind::String),
+        req("password", Kind::String),
+        opt("callbackURL", Kind::String),
+        opt("rememberMe", Kind::Boolean),
+    ]);
+    const ACCEPTS_FORM: bool = true;
 }
 
 /// Sign-in response.
@@ -71,72 +75,67 @@ pub struct SignInResponse {
 pub async fn sign_in_email(
     state: web::Data<AppState>,
     ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(true)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let obj = validate(body.as_ref(), FIELDS, false)?;
-    ctx.validate_form_csrf(&state)?;
-    let email = str_field(obj, "email").unwrap_or_default();
-    let password = SecretString::from(str_field(obj, "password").unwrap_or_default());
-    if !users::is_valid_email(email) {
+    AuthJson { body, .. }: AuthJson<SignInRequest>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<SignInResponse>, ApiError> {
+    if !users::is_valid_email(&body.email) {
         return Err(ApiError::BadRequest(ErrorCode::InvalidEmail));
     }
     // sign-in.ts checks only the maximum.
-    check_length(secrecy::ExposeSecret::expose_secret(&password), false)?;
-    let found = {
-        let mut conn = state.conn().await?;
-        match users::find_by_email(&mut conn, email).await? {
-            Some(user) => {
-                let account = users::find_credential_account(&mut conn, &user.id).await?;
-                account.and_then(|a| a.password).map(|hash| (user, hash))
-            }
-            None => None,
-        }
-    };
-    let audit_failure = |reason: &str| {
-        tracing::info!(target: "audit", event = "sign_in", outcome = "failure", reason, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-    };
-    let Some((user, hash)) = found else {
-        state.hasher.verify_dummy(&password).await?;
-        audit_failure("unknown_user");
-        return Err(ApiError::Unauthorized(ErrorCode::InvalidEmailOrPassword));
-    };
-    if !state.hasher.verify(&password, &hash).await? {
-        audit_failure("invalid_password");
-        return Err(ApiError::Unauthorized(ErrorCode::InvalidEmailOrPassword));
-    }
-    if state.config.flows.require_email_verification && !user.email_verified {
-        // sign-in.ts: optionally re-send the link, then refuse.
-        if state.mailer.enabled() && state.config.flows.send_verification_on_sign_in {
-            send_verification(&state, &user.id, &user.email, str_field(obj, "callbackURL"))?;
-        }
-        audit_failure("email_not_verified");
-        return Err(ApiError::Forbidden(ErrorCode::EmailNotVerified));
-    }
-    let upgraded = if state.hasher.needs_upgrade(&hash) {
-        Some(state.hasher.hash(&password).await?)
-    } else {
-        None
-    };
+    check_length(body.password.expose_secret(), false)?;
+    let require_verified = state.config.flows.require_email_verification;
+    let signed_in = credentials::authenticate(
+        &**state,
+        &state.hasher,
+        &body.email,
+        &body.password,
+        require_verified,
+    )
+    .await
+    .map_err(|e| refused(&state, &ctx, &body, e))?;
+    let user = signed_in.user;
     let mut conn = state.conn().await?;
-    if let Some(new_hash) = upgraded {
+    if let Some(new_hash) = signed_in.rehash {
         users::update_password(&mut conn, &user.id, &new_hash).await?;
     }
-    let remember_me = bool_field(obj, "rememberMe");
-    let (session, mut headers) = start_session(&state, &mut conn, &ctx, &user, remember_me).await?;
-    tracing::info!(target: "audit", event = "sign_in", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-    let url = str_field(obj, "callbackURL")
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let session = start_session(&state, &ctx, &mut conn, &headers, &user, body.remember_me).await?;
+    Audit::success("sign_in", &user.id)
+        .client(&ctx.client)
+        .log();
+    let url = body.callback_url.filter(|s| !s.is_empty());
     if let Some(url) = &url {
-        headers.location(url.clone());
+        headers.edit().location(url.clone());
     }
-    let body = SignInResponse {
+    Ok(web::Json(SignInResponse {
         redirect: url.is_some(),
         token: session.token,
         url,
         user: user.into(),
-    };
-    Ok(headers.json(StatusCode::OK, &body))
+    }))
+}
+
+/// A refused sign-in: audited, and answered as Better Auth does. An unverified address may get
+/// its link again first (`sendOnSignIn`).
+fn refused(state: &AppState, ctx: &AuthRequest, body: &SignInRequest, e: SignInError) -> ApiError {
+    if !matches!(e, SignInError::Failed(_)) {
+        Audit::failure("sign_in", e.reason())
+            .client(&ctx.client)
+            .log();
+    }
+    match e {
+        SignInError::UnknownUser | SignInError::InvalidPassword => {
+            ApiError::Unauthorized(ErrorCode::InvalidEmailOrPassword)
+        }
+        SignInError::EmailNotVerified(user) => {
+            let flows = &state.config.flows;
+            if state.mailer.enabled() && flows.send_verification_on_sign_in {
+                let callback = body.callback_url.as_deref();
+                if let Err(e) = send_verification(state, &user.id, &user.email, callback) {
+                    return e;
+                }
+            }
+            ApiError::Forbidden(ErrorCode::EmailNotVerified)
+        }
+        SignInError::Failed(e) => ApiError::Internal(e),
+    }
 }

@@ -1,48 +1,52 @@
 //! `POST /sign-up/email` (`better-auth/src/api/routes/sign-up.ts`).
 
-use actix_web::{HttpResponse, http::StatusCode, post, web};
-use secrecy::SecretString;
-use serde::Serialize;
+use actix_web::{post, web};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, bool_field, opt, req, str_field, validate};
+use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::send_verification;
-use super::{AuthHeaders, AuthRequest, UserResponse, origin_check, start_session};
+use super::session_guard::start_session;
+use super::zod::{Kind, opt, req};
+use super::{AuthRequest, ResponseHeaders, UserResponse};
+use crate::auth::audit::Audit;
+use crate::auth::credentials::{self, NewCredentials, SignUpError};
 use crate::auth::password::check_length;
-use crate::auth::users::{self, SignUp};
+use crate::auth::users;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-const FIELDS: &[super::body::Field] = &[
-    req("name", Kind::String),
-    req("email", Kind::Email),
-    req("password", Kind::NonEmpty),
-    opt("image", Kind::String),
-    opt("callbackURL", Kind::String),
-    opt("rememberMe", Kind::Boolean),
-];
-
 /// Sign-up request body.
-#[derive(ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documentation only: the body is validated field by field"
-)]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 #[schema(example = json!({"name": "Alice", "email": "alice@example.com", "password": "correct horse battery"}))]
 pub struct SignUpRequest {
     #[schema(max_length = 16384)]
     name: String,
     #[schema(format = Email, max_length = 254)]
     email: String,
-    password: String,
+    #[schema(value_type = String)]
+    password: SecretString,
     #[schema(nullable = false)]
     image: Option<String>,
-    #[schema(rename = "callbackURL")]
+    #[serde(rename = "callbackURL")]
     #[schema(nullable = false)]
     callback_url: Option<String>,
-    #[schema(rename = "rememberMe")]
     #[schema(nullable = false)]
     remember_me: Option<bool>,
+}
+
+impl AuthBody for SignUpRequest {
+    const SHAPE: Shape = Shape::ObjectAndRecord(&[
+        req("name", Kind::String),
+        req("email", Kind::Email),
+        req("password", Kind::NonEmpty),
+        opt("image", Kind::String),
+        opt("callbackURL", Kind::String),
+        opt("rememberMe", Kind::Boolean),
+    ]);
+    const ACCEPTS_FORM: bool = true;
 }
 
 /// Sign-up response.
@@ -72,90 +76,70 @@ pub struct SignUpResponse {
 pub async fn sign_up_email(
     state: web::Data<AppState>,
     ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(true)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let obj = validate(body.as_ref(), FIELDS, true)?;
-    ctx.validate_form_csrf(&state)?;
-    let (name, email, password) = (
-        str_field(obj, "name").unwrap_or_default(),
-        str_field(obj, "email").unwrap_or_default(),
-        str_field(obj, "password").unwrap_or_default(),
-    );
-    check_length(password, true)?;
+    AuthJson { body, .. }: AuthJson<SignUpRequest>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<SignUpResponse>, ApiError> {
+    check_length(body.password.expose_secret(), true)?;
     let flows = &state.config.flows;
-    if users::find_by_email(&mut *state.conn().await?, email)
-        .await?
-        .is_some()
-    {
-        tracing::info!(target: "audit", event = "sign_up", outcome = "failure", reason = "email_taken", ip = %ctx.client.ip_address);
-        if flows.require_email_verification {
-            state.hasher.hash(&SecretString::from(password)).await?;
-        }
-        return duplicate(&state, name, email, str_field(obj, "image"));
-    }
-    // The hash runs with no connection held, so a sign-up storm cannot drain the pool.
-    let hash = state.hasher.hash(&SecretString::from(password)).await?;
-    let mut conn = state.conn().await?;
-    let input = SignUp {
-        name,
-        email,
-        image: str_field(obj, "image"),
-        password_hash: &hash,
+    let new = NewCredentials {
+        name: &body.name,
+        email: &body.email,
+        image: body.image.as_deref(),
+        password: &body.password,
     };
-    let Some(user) = users::create_with_password(&mut conn, input).await? else {
-        return duplicate(&state, name, email, str_field(obj, "image"));
-    };
-    if flows.sends_on_sign_up() && state.mailer.enabled() {
-        send_verification(&state, &user.id, &user.email, str_field(obj, "callbackURL"))?;
-    }
-    if flows.require_email_verification {
-        // sign-up.ts: no auto sign-in when the address must be verified first.
-        tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-        let body = SignUpResponse {
-            token: None,
-            user: user.into(),
+    let hash_when_taken = flows.require_email_verification;
+    let registered =
+        match credentials::register(&**state, &state.hasher, new, hash_when_taken).await {
+            Ok(registered) => registered,
+            Err(SignUpError::Taken) => return duplicate(&state, &ctx, &body),
+            Err(SignUpError::Failed(e)) => return Err(ApiError::Internal(e)),
         };
-        return Ok(AuthHeaders::default().json(StatusCode::OK, &body));
+    let (user, mut conn) = (registered.user, registered.conn);
+    if flows.sends_on_sign_up() && state.mailer.enabled() {
+        send_verification(&state, &user.id, &user.email, body.callback_url.as_deref())?;
     }
-    let remember_me = bool_field(obj, "rememberMe");
-    let (session, headers) = start_session(&state, &mut conn, &ctx, &user, remember_me).await?;
-    tracing::info!(target: "audit", event = "sign_up", outcome = "success", user_id = %user.id, ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-    let body = SignUpResponse {
-        token: Some(session.token),
-        user: user.into(),
+    // sign-up.ts: no auto sign-in when the address must be verified first.
+    let token = match flows.require_email_verification {
+        true => None,
+        false => {
+            let session = start_session(&state, &ctx, &mut conn, &headers, &user, body.remember_me);
+            Some(session.await?.token)
+        }
     };
-    Ok(headers.json(StatusCode::OK, &body))
+    Audit::success("sign_up", &user.id)
+        .client(&ctx.client)
+        .log();
+    Ok(web::Json(SignUpResponse {
+        token,
+        user: user.into(),
+    }))
 }
 
 /// A taken address: `422`, or, when sign-up cannot sign in anyway (`requireEmailVerification`),
-/// Better Auth's fake success so the answer does not reveal the address (sign-up.ts).
+/// Better Auth's `buildGenericDuplicateResponse`: a user that looks freshly created, so the answer
+/// does not reveal the address (sign-up.ts).
 fn duplicate(
     state: &AppState,
-    name: &str,
-    email: &str,
-    image: Option<&str>,
-) -> Result<HttpResponse, ApiError> {
-    if state.config.flows.require_email_verification {
-        return Ok(synthetic_user(name, email, image));
+    ctx: &AuthRequest,
+    body: &SignUpRequest,
+) -> Result<web::Json<SignUpResponse>, ApiError> {
+    Audit::failure("sign_up", "email_taken")
+        .client(&ctx.client)
+        .log();
+    if !state.config.flows.require_email_verification {
+        return Err(ApiError::Unprocessable(
+            ErrorCode::UserAlreadyExistsUseAnotherEmail,
+        ));
     }
-    Err(ApiError::Unprocessable(
-        ErrorCode::UserAlreadyExistsUseAnotherEmail,
-    ))
-}
-
-/// Better Auth's `buildGenericDuplicateResponse`: a user that looks freshly created.
-fn synthetic_user(name: &str, email: &str, image: Option<&str>) -> HttpResponse {
     let now = crate::wire::now();
     let user = UserResponse {
-        name: name.to_owned(),
-        email: users::lowercase_email(email),
+        name: body.name.clone(),
+        email: users::lowercase_email(&body.email),
         email_verified: false,
-        image: image.map(str::to_owned),
+        image: body.image.clone(),
         created_at: now,
         updated_at: now,
         id: crate::auth::crypto::generate_id(32),
     };
-    AuthHeaders::default().json(StatusCode::OK, &SignUpResponse { token: None, user })
+    Ok(web::Json(SignUpResponse { token: None, user }))
 }

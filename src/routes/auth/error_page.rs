@@ -1,21 +1,6 @@
-//! `GET /ok` and `GET /error` (`better-auth/src/api/routes/ok.ts`, `error.ts`).
+//! `GET /error` (`better-auth/src/api/routes/error.ts`).
 
 use actix_web::{HttpRequest, HttpResponse, get};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// `/ok` response.
-#[derive(Serialize, ToSchema)]
-pub struct OkResponse {
-    ok: bool,
-}
-
-/// Check that the auth API is up.
-#[utoipa::path(tag = "auth", responses((status = 200, description = "Up", body = OkResponse)))]
-#[get("/ok")]
-pub async fn ok() -> HttpResponse {
-    HttpResponse::Ok().json(OkResponse { ok: true })
-}
 
 /// Better Auth's HTML error page, shown after a failed redirect flow.
 #[utoipa::path(

@@ -2,36 +2,39 @@
 //! `/revoke-other-sessions`, `/update-session` (`better-auth/src/api/routes/session.ts`,
 //! `update-session.ts`).
 
-use actix_web::{HttpResponse, get, post, web};
-use serde::Serialize;
-use serde_json::json;
+use actix_web::{get, post, web};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::body::{Kind, RawBody, req, str_field, validate, validate_record};
-use super::guard::{
-    Reply, require_fresh_session, require_sensitive_session, require_session, respond,
-};
-use super::{AuthRequest, SessionResponse, origin_check};
+use super::body::{AnyBody, AuthBody, AuthJson, Shape};
+use super::session_guard::{Fresh, Required, Sensitive, Session};
+use super::zod::{Kind, req};
+use super::{AuthRequest, ResponseHeaders, SessionResponse, StatusResponse};
 use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `{"status": true}`, the body of most state-changing auth endpoints.
-#[derive(Serialize, ToSchema)]
-pub struct StatusResponse {
-    #[schema(example = true)]
-    pub status: bool,
-}
-
 /// `POST /revoke-session` body.
-#[derive(ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documentation only: the body is validated field by field"
-)]
+#[derive(Deserialize, ToSchema)]
 pub struct RevokeSessionRequest {
     /// The raw token of the session to revoke.
     token: String,
+}
+
+impl AuthBody for RevokeSessionRequest {
+    const SHAPE: Shape = Shape::Object(&[req("token", Kind::String)]);
+}
+
+/// `POST /update-session` body: any object.
+#[derive(Deserialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct UpdateSessionRequest(
+    #[expect(dead_code, reason = "no additional session fields are configured")]
+    serde_json::Map<String, serde_json::Value>,
+);
+
+impl AuthBody for UpdateSessionRequest {
+    const SHAPE: Shape = Shape::Record;
 }
 
 /// List the caller's active sessions.
@@ -50,16 +53,10 @@ pub struct RevokeSessionRequest {
 #[get("/list-sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    ctx: AuthRequest,
-) -> Result<HttpResponse, ApiError> {
-    let authed = require_fresh_session(&state, &ctx).await?;
-    let result = async {
-        let list = sessions::list_active(&mut *state.conn().await?, &authed.user.id).await?;
-        let list: Vec<SessionResponse> = list.into_iter().map(Into::into).collect();
-        Reply::json(&list)
-    }
-    .await;
-    respond(authed.headers, result)
+    Session(caller): Session<Fresh>,
+) -> Result<web::Json<Vec<SessionResponse>>, ApiError> {
+    let list = sessions::list_active(&mut *state.conn().await?, &caller.user.id).await?;
+    Ok(web::Json(list.into_iter().map(Into::into).collect()))
 }
 
 /// Revoke one of the caller's sessions by its token.
@@ -80,22 +77,15 @@ pub async fn list_sessions(
 pub async fn revoke_session(
     state: web::Data<AppState>,
     ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let obj = validate(body.as_ref(), &[req("token", Kind::String)], false)?;
-    let mut authed = require_sensitive_session(&state, &ctx).await?;
-    let token = str_field(obj, "token").unwrap_or_default();
-    let result = async {
-        sessions::delete_owned(&mut *state.conn().await?, &authed.user.id, token).await?;
-        Ok(Reply::Json(json!({"status": true})))
+    request: AuthJson<RevokeSessionRequest, Sensitive>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    let (token, caller) = (request.body.token, request.session);
+    sessions::delete_owned(&mut *state.conn().await?, &caller.user.id, &token).await?;
+    if token == caller.session.token {
+        headers.edit().clear_session(&state, &ctx);
     }
-    .await;
-    if result.is_ok() && token == authed.session.token {
-        authed.headers.clear_session(&state, &ctx);
-    }
-    respond(authed.headers, result)
+    Ok(web::Json(StatusResponse::OK))
 }
 
 /// Revoke all of the caller's sessions, the current one included; expires the session cookies.
@@ -111,20 +101,12 @@ pub async fn revoke_session(
 pub async fn revoke_sessions(
     state: web::Data<AppState>,
     ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let mut authed = require_sensitive_session(&state, &ctx).await?;
-    let result = async {
-        sessions::delete_all_for_user(&mut *state.conn().await?, &authed.user.id).await?;
-        Ok(Reply::Json(json!({"status": true})))
-    }
-    .await;
-    if result.is_ok() {
-        authed.headers.clear_session(&state, &ctx);
-    }
-    respond(authed.headers, result)
+    request: AuthJson<AnyBody, Sensitive>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    sessions::delete_all_for_user(&mut *state.conn().await?, &request.session.user.id).await?;
+    headers.edit().clear_session(&state, &ctx);
+    Ok(web::Json(StatusResponse::OK))
 }
 
 /// Revoke every session of the caller except the current one.
@@ -139,19 +121,12 @@ pub async fn revoke_sessions(
 #[post("/revoke-other-sessions")]
 pub async fn revoke_other_sessions(
     state: web::Data<AppState>,
-    ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    let authed = require_sensitive_session(&state, &ctx).await?;
-    let result = async {
-        let mut conn = state.conn().await?;
-        sessions::delete_others(&mut conn, &authed.user.id, &authed.session.token).await?;
-        Ok(Reply::Json(json!({"status": true})))
-    }
-    .await;
-    respond(authed.headers, result)
+    request: AuthJson<AnyBody, Sensitive>,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    let caller = request.session;
+    let mut conn = state.conn().await?;
+    sessions::delete_others(&mut conn, &caller.user.id, &caller.session.token).await?;
+    Ok(web::Json(StatusResponse::OK))
 }
 
 /// Update the current session's additional fields.
@@ -169,17 +144,8 @@ pub async fn revoke_other_sessions(
 )]
 #[post("/update-session")]
 pub async fn update_session(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    validate_record(body.as_ref())?;
-    let authed = require_session(&state, &ctx).await?;
+    _: AuthJson<UpdateSessionRequest, Required>,
+) -> Result<web::Json<StatusResponse>, ApiError> {
     // `parseSessionInput` keeps only configured additional fields, and there are none.
-    respond(
-        authed.headers,
-        Err(ApiError::BadRequestMessageOnly("No fields to update")),
-    )
+    Err(ApiError::BadRequestMessageOnly("No fields to update"))
 }

@@ -3,11 +3,13 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, dev::Payload, http::header, web};
 use secrecy::SecretString;
+use serde_json::Value;
 
 use crate::auth::cookies::{find_cookie, read_signed};
 use crate::auth::ip::client_ip;
+use crate::auth::origin::UrlLabel;
 use crate::auth::sessions::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -75,6 +77,32 @@ pub fn bearer_credential(auth: &str, secrets: &[SecretString]) -> Option<String>
 }
 
 impl AuthRequest {
+    /// The request's view, read once and kept in its extensions for the other extractors.
+    pub fn of(req: &HttpRequest, state: &AppState) -> Self {
+        if let Some(ctx) = req.extensions().get::<AuthRequest>() {
+            return ctx.clone();
+        }
+        let ctx = Self::from_http(req, state);
+        req.extensions_mut().insert(ctx.clone());
+        ctx
+    }
+
+    /// `originCheckMiddleware` for state-changing routes: the Origin when cookies are sent, then
+    /// every callback-like URL in the body (or `callbackURL` in the query).
+    pub fn check_origin(&self, state: &AppState, body: Option<&Value>) -> Result<(), ApiError> {
+        self.validate_origin(state, false)?;
+        let get = |key: &str| body.and_then(|b| b.get(key));
+        let query_value = self.query_callback.clone().map(Value::String);
+        let callback = get("callbackURL")
+            .filter(|v| is_truthy(v))
+            .or(query_value.as_ref());
+        let origins = &state.origins;
+        origins.check_url(callback, UrlLabel::CallbackUrl)?;
+        origins.check_url(get("redirectTo"), UrlLabel::RedirectTo)?;
+        origins.check_url(get("errorCallbackURL"), UrlLabel::ErrorCallbackUrl)?;
+        origins.check_url(get("newUserCallbackURL"), UrlLabel::NewUserCallbackUrl)
+    }
+
     /// Reads the request's headers.
     pub fn from_http(req: &HttpRequest, state: &AppState) -> Self {
         let cookie_header = req
@@ -173,11 +201,22 @@ impl FromRequest for AuthRequest {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match req.app_data::<web::Data<AppState>>() {
-            Some(state) => Ok(Self::from_http(req, state)),
-            None => Err(ApiError::internal(anyhow::anyhow!(
-                "AppState is not registered"
-            ))),
-        })
+        ready(app_state(req).map(|state| Self::of(req, state)))
+    }
+}
+
+/// The application state of a request.
+pub fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))
+}
+
+/// JavaScript truthiness of a JSON value.
+pub(crate) fn is_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        _ => true,
     }
 }

@@ -1,18 +1,17 @@
-//! `GET /get-session` and `POST /sign-out` (`better-auth/src/api/routes/session.ts`, `sign-out.ts`).
+//! `GET /get-session` (`better-auth/src/api/routes/session.ts`).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, get, post, web};
 use serde::Serialize;
-use utoipa::ToSchema;
-
 use serde_json::{Value, json};
 
-use super::body::RawBody;
-use super::guard::{self, Caller, Start};
-use super::{AuthHeaders, AuthRequest, SessionWithUser, origin_check};
+use super::body::parse;
+use super::session_guard::{self, Caller, Source, Start};
+use super::{AuthRequest, ResponseHeaders, SessionWithUser};
 use crate::auth::jwt_sign;
 use crate::auth::sessions::{self, Lookup};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::routes::extract::RawBody;
 use crate::state::AppState;
 use crate::wire::iso;
 
@@ -48,12 +47,15 @@ pub async fn get_session(
     state: web::Data<AppState>,
     ctx: AuthRequest,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let mut headers = AuthHeaders::default();
-    headers.no_store();
-    let use_cache = !query_flag(&req, "disableCookieCache");
-    let token = match guard::start(&state, &ctx, &mut headers, use_cache) {
-        Start::NoSession => return Ok(headers.json(StatusCode::OK, &())),
+    headers: ResponseHeaders,
+) -> Result<web::Json<SessionBody>, ApiError> {
+    headers.edit().no_store();
+    let source = match query_flag(&req, "disableCookieCache") {
+        true => Source::Database,
+        false => Source::CacheOrDatabase,
+    };
+    let token = match session_guard::start(&state, &ctx, &headers, source) {
+        Start::NoSession => return Ok(web::Json(SessionBody::None)),
         Start::Cached(caller) => {
             let mut conn = state.conn().await?;
             let jwt = jwt_sign::issue(
@@ -63,8 +65,9 @@ pub async fn get_session(
                 &caller.user,
                 true,
             );
-            headers.set_jwt(jwt.await?);
-            return Ok(headers.json(StatusCode::OK, &cached_body(*caller)));
+            let jwt = jwt.await?;
+            headers.edit().set_jwt(jwt);
+            return Ok(web::Json(SessionBody::Cached(cached_body(*caller))));
         }
         Start::Database(token) => token,
     };
@@ -72,8 +75,8 @@ pub async fn get_session(
     let (mut session, user) = match sessions::lookup(&mut conn, token).await? {
         Lookup::Valid(s, u) => (s, u),
         Lookup::Gone => {
-            headers.clear_session(&state, &ctx);
-            return Ok(headers.json(StatusCode::OK, &()));
+            headers.edit().clear_session(&state, &ctx);
+            return Ok(web::Json(SessionBody::None));
         }
     };
     let cfg = state.config.session;
@@ -81,24 +84,39 @@ pub async fn get_session(
     if !ctx.dont_remember && !query_flag(&req, "disableRefresh") {
         if sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
             let Some(refreshed) = sessions::refresh(&mut conn, token, cfg.expires_in).await? else {
-                headers.clear_session(&state, &ctx);
+                headers.edit().clear_session(&state, &ctx);
                 return Err(ApiError::Unauthorized(ErrorCode::FailedToGetSession));
             };
             session = refreshed;
-            headers.set_session_with_cache(&state, &ctx, &session, &user, false);
+            headers
+                .edit()
+                .set_session_with_cache(&state, &ctx, &session, &user, false);
         } else {
-            headers.set_cache(&state, &ctx, &session, &user, false);
+            headers
+                .edit()
+                .set_cache(&state, &ctx, &session, &user, false);
         }
     }
     // The jwt plugin's after-hook: a fresh JWT whenever a session was found.
-    headers.set_jwt(
-        jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &user, false).await?,
-    );
-    let body = SessionWithUser {
+    let jwt = jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &user, false);
+    let jwt = jwt.await?;
+    headers.edit().set_jwt(jwt);
+    Ok(web::Json(SessionBody::Found(Box::new(SessionWithUser {
         session: session.into(),
         user: user.into(),
-    };
-    Ok(headers.json(StatusCode::OK, &body))
+    }))))
+}
+
+/// What get-session answers.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum SessionBody {
+    /// `null`: no session.
+    None,
+    /// From the cookie cache, in its own key order.
+    Cached(Value),
+    /// From the database.
+    Found(Box<SessionWithUser>),
 }
 
 /// A cache hit's body: Better Auth answers with its zod schemas' key order there
@@ -125,7 +143,7 @@ fn cached_body(caller: Caller) -> Value {
 )]
 #[post("/get-session")]
 pub async fn post_get_session(raw: RawBody) -> Result<HttpResponse, ApiError> {
-    raw.parse(false)?;
+    parse(&raw, false)?;
     // Better Auth sets the cache headers before it refuses (`session.ts`).
     let mut response = ApiError::MethodNotAllowed(ErrorCode::MethodNotAllowedDeferSessionRequired)
         .error_response();
@@ -136,40 +154,4 @@ pub async fn post_get_session(raw: RawBody) -> Result<HttpResponse, ApiError> {
     );
     headers.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
     Ok(response)
-}
-
-/// Sign-out response.
-#[derive(Serialize, ToSchema)]
-pub struct SignOutResponse {
-    success: bool,
-}
-
-/// Sign out.
-///
-/// Deletes the current session, if any, and always expires the session cookies.
-#[utoipa::path(
-    tag = "auth",
-    responses(
-        (status = 200, description = "Signed out", body = SignOutResponse),
-        (status = 403, description = "Cookie sent without a trusted Origin", body = ErrorBody),
-    ),
-    security((), ("bearerSession" = []), ("sessionCookie" = []))
-)]
-#[post("/sign-out")]
-pub async fn sign_out(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
-    raw: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    let body = raw.parse(false)?;
-    origin_check(&ctx, &state, body.as_ref())?;
-    if let Some(token) = ctx.session_token.as_deref() {
-        let deleted = sessions::delete_by_token(&mut *state.conn().await?, token).await?;
-        if deleted > 0 {
-            tracing::info!(target: "audit", event = "sign_out", ip = %ctx.client.ip_address, user_agent = %ctx.client.user_agent);
-        }
-    }
-    let mut headers = AuthHeaders::default();
-    headers.clear_session(&state, &ctx);
-    Ok(headers.json(StatusCode::OK, &SignOutResponse { success: true }))
 }

@@ -1,0 +1,46 @@
+//! `POST /sign-out` (`better-auth/src/api/routes/sign-out.ts`).
+
+use actix_web::{post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::body::{AnyBody, AuthJson};
+use super::{AuthRequest, ResponseHeaders};
+use crate::auth::audit::Audit;
+use crate::auth::sessions;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Sign-out response.
+#[derive(Serialize, ToSchema)]
+pub struct SignOutResponse {
+    success: bool,
+}
+
+/// Sign out.
+///
+/// Deletes the current session, if any, and always expires the session cookies.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "Signed out", body = SignOutResponse),
+        (status = 403, description = "Cookie sent without a trusted Origin", body = ErrorBody),
+    ),
+    security((), ("bearerSession" = []), ("sessionCookie" = []))
+)]
+#[post("/sign-out")]
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    ctx: AuthRequest,
+    _: AuthJson<AnyBody>,
+    headers: ResponseHeaders,
+) -> Result<web::Json<SignOutResponse>, ApiError> {
+    if let Some(token) = ctx.session_token.as_deref() {
+        let deleted = sessions::delete_by_token(&mut *state.conn().await?, token).await?;
+        if deleted > 0 {
+            Audit::event("sign_out").client(&ctx.client).log();
+        }
+    }
+    headers.edit().clear_session(&state, &ctx);
+    Ok(web::Json(SignOutResponse { success: true }))
+}

@@ -1,0 +1,46 @@
+//! `POST /verify-password` (`better-auth/src/api/routes/password.ts` `verifyPassword`).
+
+use actix_web::{post, web};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::Deserialize;
+
+use super::StatusResponse;
+use super::body::{AuthBody, AuthJson, Shape};
+use super::session_guard::Sensitive;
+use super::zod::{Kind, req};
+use crate::auth::password::check_length;
+use crate::auth::users;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// `POST /verify-password` body.
+#[derive(Deserialize)]
+pub struct VerifyPasswordRequest {
+    password: SecretString,
+}
+
+impl AuthBody for VerifyPasswordRequest {
+    const SHAPE: Shape = Shape::Object(&[req("password", Kind::String)]);
+}
+
+/// Check the caller's password (Better Auth marks this server-only, so it is not in the OpenAPI
+/// document, but it is routable over HTTP). No credential account counts as a wrong password,
+/// and hashes nothing (`validatePassword`).
+#[post("/verify-password")]
+pub async fn verify_password(
+    state: web::Data<AppState>,
+    AuthJson { body, session, .. }: AuthJson<VerifyPasswordRequest, Sensitive>,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    check_length(body.password.expose_secret(), false)?;
+    let mut conn = state.conn().await?;
+    let account = users::find_credential_account(&mut conn, &session.user.id).await?;
+    drop(conn);
+    let matches = match account.and_then(|a| a.password) {
+        Some(stored) => state.hasher.verify(&body.password, &stored).await?,
+        None => false,
+    };
+    if !matches {
+        return Err(ApiError::BadRequest(ErrorCode::InvalidPassword));
+    }
+    Ok(web::Json(StatusResponse::OK))
+}
