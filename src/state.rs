@@ -24,7 +24,7 @@ pub struct AppState {
     pub sweeper: Sweeper,
     pub rate_limiter: RateLimiter,
     /// The decrypted JWT signing key, briefly cached.
-    pub signing_keys: crate::auth::jwks::KeyCache,
+    pub signing_keys: crate::auth::jwt::keys::KeyCache,
     /// Whether the database is reachable, for logging outages once.
     pub db_health: crate::db::Health,
     /// Graceful shutdown: whether the server is draining, and the requests in flight.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use better_auth_actix::auth::{jwks, jwt_sign, jwt_verify};
+use better_auth_actix::auth::jwt::{keys as jwks, sign as jwt_sign, verify as jwt_verify};
 use better_auth_actix::config::{Config, JwtAlg};
 use common::{SECRET, TestApp, header, query_text, random_email, sql};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};

@@ -2,7 +2,7 @@
 //!
 //! Credentials, in this order:
 //! 1. `Authorization: Bearer <JWT>` (three dot-separated parts): HS256 with the shared secret, or
-//!    this server's own EdDSA JWTs (`auth::jwt`).
+//!    this server's own EdDSA JWTs (`auth::jwt::bearer`).
 //! 2. `Authorization: Bearer <session token>`, raw or signed, as the bearer plugin accepts it.
 //! 3. The signed session cookie; unsafe methods then need a trusted `Origin` (403 as on the auth
 //!    routes, `better-auth/src/api/middlewares/origin-check.ts`).
@@ -15,7 +15,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::auth::{AuthRequest, bearer_token};
 use crate::auth::cookies::{find_cookie, read_signed};
-use crate::auth::jwt::{looks_like_jwt, verify_bearer_jwt};
+use crate::auth::jwt::bearer::{looks_like_jwt, verify_bearer_jwt};
 use crate::auth::sessions::{self, Lookup};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -110,7 +110,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
     match credential(&req, &state)?.ok_or_else(unauthorized)? {
-        Credential::Jwt(token) => verify_bearer_jwt(&state, &token)
+        Credential::Jwt(token) => verify_bearer_jwt(&**state, &state.config, &token)
             .await?
             .map(|claims| CurrentUser {
                 id: claims.sub,

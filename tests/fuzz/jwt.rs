@@ -3,8 +3,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use better_auth_actix::auth::jwt::{Claims, JwtPolicy, looks_like_jwt, verify_hs256};
-use better_auth_actix::auth::jwt_verify::decode_eddsa;
+use better_auth_actix::auth::jwt::bearer::{Claims, JwtPolicy, looks_like_jwt, verify_hs256};
+use better_auth_actix::auth::jwt::verify::decode_eddsa;
 use ed25519_dalek::{Signer as _, SigningKey, Verifier as _};
 use jsonwebtoken::Algorithm;
 use proptest::prelude::*;

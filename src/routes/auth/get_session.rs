@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::body::parse;
 use super::session_guard::{self, Caller, Source, Start};
 use super::{AuthRequest, ResponseHeaders, SessionWithUser};
-use crate::auth::jwt_sign;
+use crate::auth::jwt::sign;
 use crate::auth::sessions::{self, Lookup};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::routes::extract::RawBody;
@@ -58,7 +58,7 @@ pub async fn get_session(
         Start::NoSession => return Ok(web::Json(SessionBody::None)),
         Start::Cached(caller) => {
             let mut conn = state.conn().await?;
-            let jwt = jwt_sign::issue(
+            let jwt = sign::issue(
                 &mut conn,
                 &state.config,
                 &state.signing_keys,
@@ -98,7 +98,7 @@ pub async fn get_session(
         }
     }
     // The jwt plugin's after-hook: a fresh JWT whenever a session was found.
-    let jwt = jwt_sign::issue(&mut conn, &state.config, &state.signing_keys, &user, false);
+    let jwt = sign::issue(&mut conn, &state.config, &state.signing_keys, &user, false);
     let jwt = jwt.await?;
     headers.edit().set_jwt(jwt);
     Ok(web::Json(SessionBody::Found(Box::new(SessionWithUser {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::session_guard::{Required, Session};
-use crate::auth::{jwks, jwt_sign};
+use crate::auth::jwt::{keys, sign};
 use crate::config::JwtAlg;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ pub async fn get_token(
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let mut conn = state.conn().await?;
     let (keys, user) = (&state.signing_keys, &caller.user);
-    let token = jwt_sign::issue(&mut conn, &state.config, keys, user, caller.from_cache).await?;
+    let token = sign::issue(&mut conn, &state.config, keys, user, caller.from_cache).await?;
     Ok(web::Json(TokenResponse { token }))
 }
 
@@ -79,6 +79,6 @@ pub async fn get_token(
 #[get("/jwks")]
 pub async fn get_jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mint = state.config.jwt.alg == JwtAlg::EdDsa;
-    let keys = jwks::public_keys(&mut *state.conn().await?, &state.config, mint).await?;
+    let keys = keys::public_keys(&mut *state.conn().await?, &state.config, mint).await?;
     Ok(HttpResponse::Ok().json(JwksResponse { keys }))
 }

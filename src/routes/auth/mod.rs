@@ -88,3 +88,64 @@ pub fn scope() -> Scope<
 async fn no_route() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NoRoute)
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::ToSchema;
+    use utoipa::openapi::{RefOr, Schema};
+
+    use super::body::{AuthBody, Shape};
+
+    /// The fields zod checks are exactly the documented properties, required alike.
+    fn assert_schema_matches<T: AuthBody + ToSchema>() {
+        let name = T::name();
+        let RefOr::T(Schema::Object(object)) = T::schema() else {
+            panic!("{name} is not documented as an object");
+        };
+        let fields = T::SHAPE.fields();
+        let mut documented: Vec<&str> = object.properties.keys().map(String::as_str).collect();
+        let mut checked: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        documented.sort_unstable();
+        checked.sort_unstable();
+        assert_eq!(
+            checked, documented,
+            "{name}: checked fields vs documented properties"
+        );
+        let mut required: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect();
+        let mut documented_required: Vec<&str> =
+            object.required.iter().map(String::as_str).collect();
+        required.sort_unstable();
+        documented_required.sort_unstable();
+        assert_eq!(required, documented_required, "{name}: required fields");
+    }
+
+    #[test]
+    fn every_checked_body_is_exactly_its_documented_schema() {
+        assert_schema_matches::<super::sign_up::SignUpRequest>();
+        assert_schema_matches::<super::sign_in::SignInRequest>();
+        assert_schema_matches::<super::session_management::RevokeSessionRequest>();
+        assert_schema_matches::<super::change_email::ChangeEmailRequest>();
+        assert_schema_matches::<super::change_password::ChangePasswordRequest>();
+        assert_schema_matches::<super::delete_user::DeleteUserRequest>();
+        assert_schema_matches::<super::password_reset::RequestPasswordResetRequest>();
+        assert_schema_matches::<super::password_reset::ResetPasswordRequest>();
+        assert_schema_matches::<super::send_verification_email::SendVerificationEmailRequest>();
+        assert_schema_matches::<super::account::UnlinkAccountRequest>();
+    }
+
+    #[test]
+    fn record_bodies_declare_no_field_list() {
+        assert!(matches!(
+            super::update_user::UpdateUserRequest::SHAPE,
+            Shape::Record
+        ));
+        assert!(matches!(
+            super::session_management::UpdateSessionRequest::SHAPE,
+            Shape::Record
+        ));
+    }
+}

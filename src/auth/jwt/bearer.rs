@@ -4,7 +4,7 @@
 //! - HS256, signed with `BETTER_AUTH_SECRET` (any of `BETTER_AUTH_SECRETS`): the seed's FastAPI
 //!   convention, where `sub` is the user id and `exp` is required.
 //! - This server's own EdDSA JWTs (the jwt plugin: `/api/auth/token`, `set-auth-jwt`), verified
-//!   against the `jwks` table by [`verify_jwks_token`], with `iss`/`aud` always checked as Better
+//!   against the `jwks` table by [`verify_eddsa`], with `iss`/`aud` always checked as Better
 //!   Auth's `verifyJWT` does. (The plugin's HS256 mode signs with the shared secret, so its tokens
 //!   are verified as HS256 above.)
 //!
@@ -17,9 +17,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
-use super::jwt_verify::verify_eddsa;
-use crate::error::ApiError;
-use crate::state::AppState;
+use super::verify::verify_eddsa;
+use crate::config::Config;
+use crate::db::Connect;
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 60;
@@ -81,21 +81,24 @@ pub fn looks_like_jwt(token: &str) -> bool {
 }
 
 /// Verifies a bearer JWT of either kind: `Ok(None)` when it is not acceptable for any reason;
-/// `Err` only when the database cannot be asked.
-pub async fn verify_bearer_jwt(state: &AppState, token: &str) -> Result<Option<Claims>, ApiError> {
+/// `Err` only when the database cannot be asked (a connection is taken for EdDSA tokens only).
+pub async fn verify_bearer_jwt(
+    db: &impl Connect,
+    config: &Config,
+    token: &str,
+) -> anyhow::Result<Option<Claims>> {
     let Ok(header) = decode_header(token) else {
         return Ok(None);
     };
     let claims = match header.alg {
-        Algorithm::HS256 => verify_hs256(
-            token,
-            &state.config.secrets,
-            &JwtPolicy::from_config(&state.config),
-        ),
+        Algorithm::HS256 => verify_hs256(token, &config.secrets, &JwtPolicy::from_config(config)),
         // Asymmetric keys live in `jwks`, each pinned to its algorithm; this server mints EdDSA
         // keys only (Better Auth's default, `better-auth/src/plugins/jwt/utils.ts`). HS384, HS512
         // and every other algorithm are refused: the shared secret is pinned to HS256.
-        Algorithm::EdDSA => verify_jwks_token(state, token).await?,
+        Algorithm::EdDSA => {
+            let mut conn = db.connect().await?;
+            verify_eddsa::<Claims>(&mut conn, token, config).await?
+        }
         _ => None,
     };
     // A `sub` the database cannot store names no user (a NUL would make PostgreSQL fail the query).
@@ -111,14 +114,6 @@ pub fn verify_hs256(token: &str, secrets: &[SecretString], policy: &JwtPolicy) -
             .ok()
             .map(|data| data.claims)
     })
-}
-
-/// Verifies one of this server's own EdDSA JWTs against the `jwks` table: the key named by `kid`,
-/// whose algorithm must be the token's, still published; signature, `exp`, `sub`, and `iss`/`aud`
-/// (configured, else the base URL's origin), as `jwt_verify::verify_eddsa` does.
-pub async fn verify_jwks_token(state: &AppState, token: &str) -> Result<Option<Claims>, ApiError> {
-    let mut conn = state.conn().await?;
-    Ok(verify_eddsa::<Claims>(&mut conn, token, &state.config).await?)
 }
 
 #[cfg(test)]

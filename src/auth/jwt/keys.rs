@@ -10,8 +10,8 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::crypto::generate_id;
-use super::symmetric;
+use super::key_encryption;
+use crate::auth::crypto::generate_id;
 use crate::config::Config;
 use crate::db::models::{Jwk, NewJwk};
 use crate::db::schema::jwks;
@@ -130,7 +130,7 @@ pub async fn mint(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<
 pub async fn insert_new(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<Jwk> {
     let (public, private) = generate_pair();
     // `createJwk`: the encrypted private JWK is stored JSON-quoted.
-    let private = Value::String(symmetric::encrypt(config, &private)).to_string();
+    let private = Value::String(key_encryption::encrypt(config, &private)).to_string();
     let created_at = now();
     let id = generate_id(32);
     let row = NewJwk {
@@ -142,7 +142,9 @@ pub async fn insert_new(conn: &mut AsyncPgConnection, config: &Config) -> QueryR
         alg: Some(EDDSA),
         crv: Some(ED25519),
     };
-    super::audit::Audit::event("jwk_minted").key(&id).log();
+    crate::auth::audit::Audit::event("jwk_minted")
+        .key(&id)
+        .log();
     diesel::insert_into(jwks::table)
         .values(row)
         .returning(Jwk::as_returning())
@@ -222,7 +224,7 @@ pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> 
     use anyhow::Context as _;
     // Encrypted keys are a JSON string literal; `disablePrivateKeyEncryption` stores the JWK itself.
     let json = match serde_json::from_str::<Value>(&row.private_key).context("privateKey is not JSON")? {
-        Value::String(sealed) => symmetric::decrypt(config, &sealed).with_context(|| {
+        Value::String(sealed) => key_encryption::decrypt(config, &sealed).with_context(|| {
             format!("failed to decrypt the private key of jwks row {}: is the secret the one that encrypted it?", row.id)
         })?,
         Value::Object(_) => row.private_key.clone(),

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel_async::AsyncPgConnection;
 use serde_json::{Map, Value, json};
 
-use super::crypto::hmac_sha256;
-use super::jwks;
+use super::keys;
+use crate::auth::crypto::hmac_sha256;
 use crate::config::{Config, JwtAlg};
 use crate::db::models::User;
 use crate::wire::iso;
@@ -53,8 +53,8 @@ fn compact(
 }
 
 /// EdDSA with header `{"alg":"EdDSA","kid":"<jwks.id>"}` (no `typ`, as jose sends it).
-pub fn sign_eddsa(key: &jwks::SigningKey, payload: &Map<String, Value>) -> String {
-    let header = json!({"alg": jwks::EDDSA, "kid": key.kid});
+pub fn sign_eddsa(key: &keys::SigningKey, payload: &Map<String, Value>) -> String {
+    let header = json!({"alg": keys::EDDSA, "kid": key.kid});
     compact(&header, payload, |input| key.sign(input).to_vec())
 }
 
@@ -85,7 +85,7 @@ pub fn cached_payload(user: &User, config: &Config, iat: i64) -> Map<String, Val
 pub async fn issue(
     conn: &mut AsyncPgConnection,
     config: &Config,
-    keys: &jwks::KeyCache,
+    keys: &keys::KeyCache,
     user: &User,
     cached: bool,
 ) -> anyhow::Result<String> {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 
-use super::jwks;
+use super::keys;
 use crate::config::Config;
 use crate::db::models::Jwk;
 use crate::db::schema;
@@ -27,7 +27,7 @@ pub async fn verify_eddsa<C: DeserializeOwned>(
         return Ok(None);
     };
     let row = find_eddsa(conn, &kid).await?;
-    let Some(row) = row.filter(|r| jwks::published(r, config, now())) else {
+    let Some(row) = row.filter(|r| keys::published(r, config, now())) else {
         return Ok(None);
     };
     Ok(decode_eddsa(
@@ -47,8 +47,8 @@ pub fn decode_eddsa<C: DeserializeOwned>(
     audience: &str,
 ) -> Option<C> {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-    let public = serde_json::from_str::<jwks::PublicJwk>(public_key).ok()?;
-    if public.kty != "OKP" || public.crv != jwks::ED25519 {
+    let public = serde_json::from_str::<keys::PublicJwk>(public_key).ok()?;
+    if public.kty != "OKP" || public.crv != keys::ED25519 {
         return None;
     }
     let key = DecodingKey::from_ed_components(&public.x).ok()?;
@@ -68,7 +68,7 @@ async fn find_eddsa(conn: &mut AsyncPgConnection, kid: &str) -> QueryResult<Opti
         .filter(
             schema::jwks::alg
                 .is_null()
-                .or(schema::jwks::alg.eq(jwks::EDDSA)),
+                .or(schema::jwks::alg.eq(keys::EDDSA)),
         )
         .select(Jwk::as_select())
         .first(conn)
