@@ -84,15 +84,7 @@ pub async fn change_email(
         .await?
         .is_some()
     {
-        // Same work as the real path: mint a token, then say nothing.
-        sign_token(
-            &state,
-            token_for(&user.email, &change.new_email, None, &user.id),
-        )?;
-        Audit::success("change_email", &user.id)
-            .outcome("address_taken")
-            .log();
-        return Ok(web::Json(StatusResponse::OK));
+        return address_taken(&state, user, &change);
     }
     match flow {
         Flow::Immediately => {
@@ -100,6 +92,23 @@ pub async fn change_email(
         }
         _ => mail_link(&state, user, &change, flow == Flow::ConfirmFirst)?,
     }
+    Ok(web::Json(StatusResponse::OK))
+}
+
+/// A taken new address: the same work as the real path (a token is minted), then the same
+/// answer, and no mail.
+fn address_taken(
+    state: &AppState,
+    user: &User,
+    change: &Change<'_>,
+) -> Result<web::Json<StatusResponse>, ApiError> {
+    sign_token(
+        state,
+        token_for(&user.email, &change.new_email, None, &user.id),
+    )?;
+    Audit::success("change_email", &user.id)
+        .outcome("address_taken")
+        .log();
     Ok(web::Json(StatusResponse::OK))
 }
 

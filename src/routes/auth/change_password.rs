@@ -67,8 +67,6 @@ pub async fn change_password(
     headers: ResponseHeaders,
 ) -> Result<web::Json<ChangePasswordResponse>, ApiError> {
     let revoke = body.revoke_other_sessions == Some(true);
-    check_length(body.new_password.expose_secret(), true)?;
-    check_length(body.current_password.expose_secret(), false)?;
     let user_id = session.user.id.as_str();
     let hash = new_hash(&state, user_id, &body).await?;
     let lifetime = state.config.session.expires_in;
@@ -98,13 +96,15 @@ pub async fn change_password(
     }))
 }
 
-/// The new password's hash, once the current one checks out; no connection is held while either
-/// is hashed. Better Auth hashes the new password before checking the current one.
+/// The new password's hash, once both lengths and the current password check out; no connection
+/// is held while either is hashed. Better Auth hashes the new password before checking the current one.
 async fn new_hash(
     state: &AppState,
     user_id: &str,
     body: &ChangePasswordRequest,
 ) -> Result<String, ApiError> {
+    check_length(body.new_password.expose_secret(), true)?;
+    check_length(body.current_password.expose_secret(), false)?;
     let account = users::find_credential_account(&mut *state.conn().await?, user_id).await?;
     let Some(stored) = account.and_then(|a| a.password) else {
         return Err(ApiError::BadRequest(ErrorCode::CredentialAccountNotFound));

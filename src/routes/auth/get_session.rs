@@ -2,14 +2,14 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, get, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::body::parse;
-use super::session_guard::{self, Caller, Source, Start};
+use super::session_guard::{self, Caller, Found, Source, Start, read_session};
 use super::{AuthRequest, ResponseHeaders, SessionWithUser};
 use crate::auth::jwt::sign;
-use crate::auth::sessions::{self, Lookup};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::routes::extract::RawBody;
 use crate::state::AppState;
@@ -57,54 +57,40 @@ pub async fn get_session(
     let token = match session_guard::start(&state, &ctx, &headers, source) {
         Start::NoSession => return Ok(web::Json(SessionBody::None)),
         Start::Cached(caller) => {
-            let mut conn = state.conn().await?;
-            let jwt = sign::issue(
-                &mut conn,
-                &state.config,
-                &state.signing_keys,
-                &caller.user,
-                true,
-            );
-            let jwt = jwt.await?;
-            headers.edit().set_jwt(jwt);
+            add_jwt(&state, &mut *state.conn().await?, &headers, &caller).await?;
             return Ok(web::Json(SessionBody::Cached(cached_body(*caller))));
         }
         Start::Database(token) => token,
     };
     let mut conn = state.conn().await?;
-    let (mut session, user) = match sessions::lookup(&mut conn, token).await? {
-        Lookup::Valid(s, u) => (s, u),
-        Lookup::Gone => {
+    // Neither a refresh nor a cache for a not-remembered session or with `disableRefresh`.
+    let refresh = !ctx.dont_remember && !query_flag(&req, "disableRefresh");
+    let caller = match read_session(&state, &ctx, &mut conn, &headers, token, refresh).await? {
+        Found::Live(caller) => *caller,
+        Found::Gone => return Ok(web::Json(SessionBody::None)),
+        Found::RefreshRaced => {
             headers.edit().clear_session(&state, &ctx);
-            return Ok(web::Json(SessionBody::None));
+            return Err(ApiError::Unauthorized(ErrorCode::FailedToGetSession));
         }
     };
-    let cfg = state.config.session;
-    // Neither a refresh nor a cache for a not-remembered session or with `disableRefresh`.
-    if !ctx.dont_remember && !query_flag(&req, "disableRefresh") {
-        if sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
-            let Some(refreshed) = sessions::refresh(&mut conn, token, cfg.expires_in).await? else {
-                headers.edit().clear_session(&state, &ctx);
-                return Err(ApiError::Unauthorized(ErrorCode::FailedToGetSession));
-            };
-            session = refreshed;
-            headers
-                .edit()
-                .set_session_with_cache(&state, &ctx, &session, &user, false);
-        } else {
-            headers
-                .edit()
-                .set_cache(&state, &ctx, &session, &user, false);
-        }
-    }
-    // The jwt plugin's after-hook: a fresh JWT whenever a session was found.
-    let jwt = sign::issue(&mut conn, &state.config, &state.signing_keys, &user, false);
-    let jwt = jwt.await?;
-    headers.edit().set_jwt(jwt);
+    add_jwt(&state, &mut conn, &headers, &caller).await?;
     Ok(web::Json(SessionBody::Found(Box::new(SessionWithUser {
-        session: session.into(),
-        user: user.into(),
+        session: caller.session.into(),
+        user: caller.user.into(),
     }))))
+}
+
+/// The jwt plugin's after-hook: a fresh JWT whenever a session was found.
+async fn add_jwt(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    headers: &ResponseHeaders,
+    caller: &Caller,
+) -> Result<(), ApiError> {
+    let (keys, user) = (&state.signing_keys, &caller.user);
+    let jwt = sign::issue(conn, &state.config, keys, user, caller.from_cache).await?;
+    headers.edit().set_jwt(jwt);
+    Ok(())
 }
 
 /// What get-session answers.

@@ -234,26 +234,39 @@ pub async fn lookup_session_on(
     }
 }
 
-/// The session of `token` from the database, refreshed when due.
-async fn from_database(
+/// What the database says of a session token.
+pub enum Found {
+    /// A live session, refreshed if it was due.
+    Live(Box<Caller>),
+    /// No such session, or expired: its cookies are expired.
+    Gone,
+    /// The session vanished while being refreshed.
+    RefreshRaced,
+}
+
+/// The session of `token` from the database. With `refresh` (not for a `dont_remember` session
+/// or with `disableRefresh`), a due session is extended and its cookie re-set, else its cache
+/// re-issued.
+pub async fn read_session(
     state: &AppState,
     ctx: &AuthRequest,
     conn: &mut AsyncPgConnection,
     headers: &ResponseHeaders,
     token: &str,
-) -> QueryResult<Option<Caller>> {
+    refresh: bool,
+) -> QueryResult<Found> {
     let (mut session, user) = match sessions::lookup(conn, token).await? {
         Lookup::Valid(s, u) => (s, u),
         Lookup::Gone => {
             headers.edit().clear_session(state, ctx);
-            return Ok(None);
+            return Ok(Found::Gone);
         }
     };
-    if !ctx.dont_remember {
+    if refresh {
         let cfg = state.config.session;
         if sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
             let Some(refreshed) = sessions::refresh(conn, token, cfg.expires_in).await? else {
-                return Ok(None);
+                return Ok(Found::RefreshRaced);
             };
             session = refreshed;
             headers
@@ -263,11 +276,29 @@ async fn from_database(
             headers.edit().set_cache(state, ctx, &session, &user, false);
         }
     }
-    Ok(Some(Caller {
+    let from_cache = false;
+    Ok(Found::Live(Box::new(Caller {
         session,
         user,
-        from_cache: false,
-    }))
+        from_cache,
+    })))
+}
+
+/// The guards' reading of [`read_session`]: a lost refresh race is no session.
+async fn from_database(
+    state: &AppState,
+    ctx: &AuthRequest,
+    conn: &mut AsyncPgConnection,
+    headers: &ResponseHeaders,
+    token: &str,
+) -> QueryResult<Option<Caller>> {
+    let refresh = !ctx.dont_remember;
+    Ok(
+        match read_session(state, ctx, conn, headers, token, refresh).await? {
+            Found::Live(caller) => Some(*caller),
+            Found::Gone | Found::RefreshRaced => None,
+        },
+    )
 }
 
 /// Sets the session cookie for `token` and, when the cache is on, its `session_data` with the

@@ -1,6 +1,7 @@
 //! `POST /sign-in/email` (`better-auth/src/api/routes/sign-in.ts`).
 
 use actix_web::{post, web};
+use diesel_async::AsyncConnection as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,9 +12,10 @@ use super::session_guard::start_session;
 use super::zod::{Kind, opt, req};
 use super::{AuthRequest, ResponseHeaders, UserResponse};
 use crate::auth::audit::Audit;
-use crate::auth::credentials::{self, SignInError};
+use crate::auth::credentials::{self, Authenticated, SignInError};
 use crate::auth::password::check_length;
 use crate::auth::users;
+use crate::db::models::Session;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
@@ -78,27 +80,15 @@ pub async fn sign_in_email(
     AuthJson { body, .. }: AuthJson<SignInRequest>,
     headers: ResponseHeaders,
 ) -> Result<web::Json<SignInResponse>, ApiError> {
-    if !users::is_valid_email(&body.email) {
-        return Err(ApiError::BadRequest(ErrorCode::InvalidEmail));
-    }
-    // sign-in.ts checks only the maximum.
-    check_length(body.password.expose_secret(), false)?;
+    body.check()?;
     let require_verified = state.config.flows.require_email_verification;
-    let signed_in = credentials::authenticate(
-        &**state,
-        &state.hasher,
-        &body.email,
-        &body.password,
-        require_verified,
-    )
-    .await
-    .map_err(|e| refused(&state, &ctx, &body, e))?;
+    let (email, password) = (&body.email, &body.password);
+    let signed_in =
+        credentials::authenticate(&**state, &state.hasher, email, password, require_verified)
+            .await
+            .map_err(|e| refused(&state, &ctx, &body, e))?;
+    let session = open_session(&state, &ctx, &headers, &signed_in, body.remember_me).await?;
     let user = signed_in.user;
-    let mut conn = state.conn().await?;
-    if let Some(new_hash) = signed_in.rehash {
-        users::update_password(&mut conn, &user.id, &new_hash).await?;
-    }
-    let session = start_session(&state, &ctx, &mut conn, &headers, &user, body.remember_me).await?;
     Audit::success("sign_in", &user.id)
         .client(&ctx.client)
         .log();
@@ -112,6 +102,36 @@ pub async fn sign_in_email(
         url,
         user: user.into(),
     }))
+}
+
+/// Stores an upgraded hash, if any, and starts the session: one transaction.
+async fn open_session(
+    state: &AppState,
+    ctx: &AuthRequest,
+    headers: &ResponseHeaders,
+    signed_in: &Authenticated,
+    remember_me: Option<bool>,
+) -> Result<Session, ApiError> {
+    let user = &signed_in.user;
+    let mut conn = state.conn().await?;
+    let session = conn.transaction(async |conn| {
+        if let Some(new_hash) = &signed_in.rehash {
+            users::update_password(conn, &user.id, new_hash).await?;
+        }
+        start_session(state, ctx, conn, headers, user, remember_me).await
+    });
+    Ok(session.await?)
+}
+
+impl SignInRequest {
+    /// What sign-in.ts checks before looking the user up: the address, and the password's
+    /// maximum length only.
+    fn check(&self) -> Result<(), ApiError> {
+        if !users::is_valid_email(&self.email) {
+            return Err(ApiError::BadRequest(ErrorCode::InvalidEmail));
+        }
+        check_length(self.password.expose_secret(), false)
+    }
 }
 
 /// A refused sign-in: audited, and answered as Better Auth does. An unverified address may get

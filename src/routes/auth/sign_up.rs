@@ -81,15 +81,11 @@ pub async fn sign_up_email(
 ) -> Result<web::Json<SignUpResponse>, ApiError> {
     check_length(body.password.expose_secret(), true)?;
     let flows = &state.config.flows;
-    let new = NewCredentials {
-        name: &body.name,
-        email: &body.email,
-        image: body.image.as_deref(),
-        password: &body.password,
-    };
     let hash_when_taken = flows.require_email_verification;
     let registered =
-        match credentials::register(&**state, &state.hasher, new, hash_when_taken).await {
+        match credentials::register(&**state, &state.hasher, body.credentials(), hash_when_taken)
+            .await
+        {
             Ok(registered) => registered,
             Err(SignUpError::Taken) => return duplicate(&state, &ctx, &body),
             Err(SignUpError::Failed(e)) => return Err(ApiError::Internal(e)),
@@ -109,10 +105,19 @@ pub async fn sign_up_email(
     Audit::success("sign_up", &user.id)
         .client(&ctx.client)
         .log();
-    Ok(web::Json(SignUpResponse {
-        token,
-        user: user.into(),
-    }))
+    let user = user.into();
+    Ok(web::Json(SignUpResponse { token, user }))
+}
+
+impl SignUpRequest {
+    fn credentials(&self) -> NewCredentials<'_> {
+        NewCredentials {
+            name: &self.name,
+            email: &self.email,
+            image: self.image.as_deref(),
+            password: &self.password,
+        }
+    }
 }
 
 /// A taken address: `422`, or, when sign-up cannot sign in anyway (`requireEmailVerification`),

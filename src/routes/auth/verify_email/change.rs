@@ -28,22 +28,13 @@ pub async fn confirm_change(
     claims: &EmailClaims,
     callback: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let update_to = claims.update_to.as_deref().unwrap_or_default();
     let mut conn = state.conn().await?;
     let (bound, session) = bound_user(state, ctx, &mut conn, headers, claims).await?;
     if claims.request_type.as_deref() == Some(CHANGE_EMAIL_CONFIRMATION) {
         mail_new_address(state, claims, &bound, callback)?;
         return Ok(redirect_or_json(callback, &json!({"status": true})));
     }
-    let switch = claims.request_type.as_deref() == Some(CHANGE_EMAIL_VERIFICATION);
-    // The two-step flow keeps the verified flag; the legacy one resets it and re-verifies.
-    let verified = switch && bound.email_verified;
-    let Some(updated) = switch_email(&mut conn, &bound, update_to, verified).await? else {
-        return Err(ApiError::Unauthorized(ErrorCode::InvalidToken));
-    };
-    if !switch {
-        send_verification(state, &bound.id, update_to, callback)?;
-    }
+    let updated = switch_email(state, &mut conn, claims, &bound, callback).await?;
     if let Some(session) = session {
         let cached = session.from_cache.then_some(&session.session);
         let token = &session.session.token;
@@ -63,6 +54,27 @@ pub async fn confirm_change(
         .log();
     let body = json!({"status": true, "user": UserResponse::from(updated)});
     Ok(redirect_or_json(callback, &body))
+}
+
+/// The switch: the two-step flow keeps the verified flag; the legacy one-step flow (no request
+/// type) resets it and mails a verification link to the new address.
+async fn switch_email(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    claims: &EmailClaims,
+    bound: &User,
+    callback: Option<&str>,
+) -> Result<User, ApiError> {
+    let update_to = claims.update_to.as_deref().unwrap_or_default();
+    let two_step = claims.request_type.as_deref() == Some(CHANGE_EMAIL_VERIFICATION);
+    let verified = two_step && bound.email_verified;
+    let Some(updated) = set_email(conn, bound, update_to, verified).await? else {
+        return Err(ApiError::Unauthorized(ErrorCode::InvalidToken));
+    };
+    if !two_step {
+        send_verification(state, &bound.id, update_to, callback)?;
+    }
+    Ok(updated)
 }
 
 /// The first step approved by the current address: mail the link that switches to the new one.
@@ -115,7 +127,7 @@ async fn bound_user(
 }
 
 /// Sets the new address; `None` when it was taken since the link was sent.
-async fn switch_email(
+async fn set_email(
     conn: &mut AsyncPgConnection,
     user: &User,
     new_email: &str,
