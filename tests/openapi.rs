@@ -214,3 +214,29 @@ fn the_text_limits_enforced_at_the_edge_are_documented() {
     }
     assert!(checked >= 7, "only {checked} members checked");
 }
+
+#[test]
+fn the_task_limits_that_parsing_enforces_are_the_documented_ones() {
+    use better_auth_actix::tasks::content::{DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX};
+    use better_auth_actix::tasks::list::MAX_LIMIT;
+    let doc = document();
+    for name in ["TaskInput", "TaskPatchInput"] {
+        let members = &doc["components"]["schemas"][name]["properties"];
+        assert_eq!(members["title"]["minLength"], 1, "{name}.title");
+        assert_eq!(members["title"]["maxLength"], TITLE_MAX, "{name}.title");
+        assert_eq!(
+            members["description"]["maxLength"], DESCRIPTION_MAX,
+            "{name}.description"
+        );
+        assert_eq!(members["tags"]["maxItems"], TAGS_MAX, "{name}.tags");
+        assert_eq!(
+            members["tags"]["items"]["maxLength"], TAG_MAX,
+            "{name}.tags[]"
+        );
+    }
+    for path in ["/api/tasks", "/api/{user_id}/tasks"] {
+        let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let limit = parameters.iter().find(|p| p["name"] == "limit").unwrap();
+        assert_eq!(limit["schema"]["maximum"], MAX_LIMIT, "{path} limit");
+    }
+}

@@ -1,4 +1,5 @@
-//! Task bodies, validated field by field so that every violation is reported at once.
+//! Task bodies, read field by field into the parsed types of `tasks::content`, so that every
+//! violation is reported at once.
 //!
 //! Server-owned members (`id`, `user_id`, `created_at`, `updated_at`) and unknown members are
 //! ignored, as the FastAPI/SQLModel backend ignores them.
@@ -7,38 +8,29 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::Priority;
-use crate::db::models::TaskChanges;
+use super::content::{Description, NUL, Tags, TaskTitle};
 use crate::error::{ApiError, FieldError};
-use crate::wire::{now, truncate_ms};
-
-/// Longest title, in characters, after trimming.
-pub const TITLE_MAX: usize = 200;
-/// Longest description, in characters.
-pub const DESCRIPTION_MAX: usize = 1000;
-/// Most tags on one task.
-pub const TAGS_MAX: usize = 20;
-/// Longest tag, in characters, after trimming.
-pub const TAG_MAX: usize = 50;
+use crate::wire::truncate_ms;
 
 /// A whole task as sent to create (POST) or replace (PUT) one; omitted optional fields take defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskDraft {
-    pub title: String,
-    pub description: Option<String>,
+    pub title: TaskTitle,
+    pub description: Option<Description>,
     pub completed: bool,
     pub priority: Priority,
-    pub tags: Vec<String>,
+    pub tags: Tags,
     pub due_date: Option<DateTime<Utc>>,
 }
 
 /// A partial update (PATCH): `None` leaves a field alone; `Some(None)` clears a nullable one.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskPatch {
-    pub title: Option<String>,
-    pub description: Option<Option<String>>,
+    pub title: Option<TaskTitle>,
+    pub description: Option<Option<Description>>,
     pub completed: Option<bool>,
     pub priority: Option<Priority>,
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<Tags>,
     pub due_date: Option<Option<DateTime<Utc>>>,
 }
 
@@ -80,7 +72,7 @@ impl<'a> Fields<'a> {
                 None
             }
             value if !storable(value) => {
-                self.fail(name, "must not contain NUL (U+0000) characters");
+                self.fail(name, NUL);
                 None
             }
             value => match parse(value) {
@@ -134,28 +126,33 @@ impl TaskDraft {
         if !fields.obj.contains_key("title") {
             fields.fail("title", "is required");
         }
-        let draft = Self {
-            title: patch.title.unwrap_or_default(),
+        let patch = fields.finish(patch)?;
+        // With no violation recorded, the title was present and valid.
+        let title = patch
+            .title
+            .ok_or_else(|| ApiError::field("title", "is required"))?;
+        Ok(Self {
+            title,
             description: patch.description.flatten(),
             completed: patch.completed.unwrap_or(false),
             priority: patch.priority.unwrap_or_default(),
             tags: patch.tags.unwrap_or_default(),
             due_date: patch.due_date.flatten(),
-        };
-        fields.finish(draft)
+        })
     }
+}
 
-    /// The changes that replace every user-editable column (PUT).
-    pub fn into_changes(self) -> TaskChanges {
-        TaskPatch {
-            title: Some(self.title),
-            description: Some(self.description),
-            completed: Some(self.completed),
-            priority: Some(self.priority),
-            tags: Some(self.tags),
-            due_date: Some(self.due_date),
+/// A whole task as a patch that sets every user-editable field (PUT).
+impl From<TaskDraft> for TaskPatch {
+    fn from(draft: TaskDraft) -> Self {
+        Self {
+            title: Some(draft.title),
+            description: Some(draft.description),
+            completed: Some(draft.completed),
+            priority: Some(draft.priority),
+            tags: Some(draft.tags),
+            due_date: Some(draft.due_date),
         }
-        .into_changes()
     }
 }
 
@@ -165,19 +162,6 @@ impl TaskPatch {
         let mut fields = Fields::of(body)?;
         let patch = fields.patch();
         fields.finish(patch)
-    }
-
-    /// The column changes, stamping `updated_at`.
-    pub fn into_changes(self) -> TaskChanges {
-        TaskChanges {
-            title: self.title,
-            description: self.description,
-            completed: self.completed,
-            priority: self.priority.map(|p| p.as_str().to_owned()),
-            tags: self.tags.map(|t| t.into_iter().map(Some).collect()),
-            due_date: self.due_date,
-            updated_at: Some(now()),
-        }
     }
 }
 
@@ -196,22 +180,12 @@ fn string(v: &Value) -> Result<&str, String> {
     v.as_str().ok_or_else(|| "must be a string".to_owned())
 }
 
-fn title(v: &Value) -> Result<String, String> {
-    let t = string(v)?.trim();
-    match t.chars().count() {
-        1..=TITLE_MAX => Ok(t.to_owned()),
-        _ => Err(format!(
-            "must be 1 to {TITLE_MAX} characters long after trimming"
-        )),
-    }
+fn title(v: &Value) -> Result<TaskTitle, String> {
+    TaskTitle::parse(string(v)?)
 }
 
-fn description(v: &Value) -> Result<String, String> {
-    let d = string(v)?;
-    if d.chars().count() > DESCRIPTION_MAX {
-        return Err(format!("must be at most {DESCRIPTION_MAX} characters long"));
-    }
-    Ok(d.to_owned())
+fn description(v: &Value) -> Result<Description, String> {
+    Description::parse(string(v)?)
 }
 
 fn boolean(v: &Value) -> Result<bool, String> {
@@ -225,29 +199,11 @@ fn priority(v: &Value) -> Result<Priority, String> {
         .ok_or_else(|| "must be one of low, medium, high".to_owned())
 }
 
-fn tags(v: &Value) -> Result<Vec<String>, String> {
+fn tags(v: &Value) -> Result<Tags, String> {
     let items = v
         .as_array()
         .ok_or_else(|| "must be an array of strings".to_owned())?;
-    if items.len() > TAGS_MAX {
-        return Err(format!("must have at most {TAGS_MAX} tags"));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let tag = item
-                .as_str()
-                .ok_or_else(|| format!("tag {i} must be a string"))?
-                .trim();
-            match tag.chars().count() {
-                1..=TAG_MAX => Ok(tag.to_owned()),
-                _ => Err(format!(
-                    "tag {i} must be 1 to {TAG_MAX} characters long after trimming"
-                )),
-            }
-        })
-        .collect()
+    Tags::parse(items.iter().map(Value::as_str))
 }
 
 fn due_date(v: &Value) -> Result<DateTime<Utc>, String> {
@@ -274,9 +230,10 @@ mod tests {
     fn a_draft_takes_defaults_and_ignores_server_owned_fields() {
         let body = json!({"title": "  Buy milk ", "id": 9, "user_id": "x", "created_at": 1});
         let draft = TaskDraft::from_json(Some(&body)).unwrap();
-        assert_eq!(draft.title, "Buy milk");
+        assert_eq!(draft.title.as_str(), "Buy milk");
         assert_eq!(draft.priority, Priority::Medium);
-        assert!(!draft.completed && draft.tags.is_empty() && draft.description.is_none());
+        assert_eq!(draft.tags, Tags::default());
+        assert!(!draft.completed && draft.description.is_none());
     }
 
     #[test]
@@ -325,11 +282,19 @@ mod tests {
     }
 
     #[test]
-    fn titles_are_measured_in_characters() {
-        let ok = "é".repeat(TITLE_MAX);
-        assert!(TaskDraft::from_json(Some(&json!({ "title": ok }))).is_ok());
-        let long = "é".repeat(TITLE_MAX + 1);
-        assert!(TaskDraft::from_json(Some(&json!({ "title": long }))).is_err());
+    fn a_missing_title_is_reported_after_the_fields_that_were_sent() {
+        let mut tags = vec![json!("ok"); 20];
+        tags.push(json!(""));
+        let body = json!({"priority": "urgent", "tags": tags});
+        assert_eq!(
+            errors(TaskDraft::from_json(Some(&body)).unwrap_err()),
+            [
+                ("priority", "must be one of low, medium, high"),
+                ("tags", "must have at most 20 tags"),
+                ("title", "is required"),
+            ]
+            .map(|(f, m)| (f.to_owned(), m.to_owned()))
+        );
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Listing parameters: filters, search, sort and page, parsed from a query string.
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::de::{DeserializeOwned, IntoDeserializer, value};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::Priority;
 use crate::error::{ApiError, ErrorCode};
 
 /// Which tasks by completion.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
@@ -17,7 +19,7 @@ pub enum Status {
 }
 
 /// The sort key; `id` always breaks ties.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     #[default]
@@ -31,7 +33,7 @@ pub enum SortKey {
 }
 
 /// Sort direction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     Asc,
@@ -80,15 +82,23 @@ fn invalid(message: String) -> ApiError {
     }
 }
 
-fn one_of<T: Copy>(name: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {
-    choices
-        .iter()
-        .find(|(s, _)| *s == value)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = choices.iter().map(|(s, _)| *s).collect();
-            format!("{name} must be one of {}", names.join(", "))
-        })
+/// The variant of `T` that `value` spells, as serde spells it (`rename_all`); otherwise a message
+/// listing the spellings as the documentation does.
+fn one_of<T: DeserializeOwned + PartialSchema>(name: &str, value: &str) -> Result<T, String> {
+    T::deserialize(IntoDeserializer::<value::Error>::into_deserializer(value))
+        .map_err(|_| format!("{name} must be one of {}", spellings::<T>().join(", ")))
+}
+
+/// The values `T`'s schema lists (`enum`), in declaration order; the schema derives them from the
+/// same serde attributes that `one_of` parses with.
+fn spellings<T: PartialSchema>() -> Vec<String> {
+    let RefOr::T(Schema::Object(schema)) = T::schema() else {
+        return Vec::new();
+    };
+    let values = schema.enum_values.unwrap_or_default().into_iter();
+    values
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn integer(name: &str, value: &str, min: i64, max: i64) -> Result<i64, String> {
@@ -128,35 +138,13 @@ impl ListParams {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        use SortKey as S;
         match key {
-            "status" => {
-                let choices = [
-                    ("all", Status::All),
-                    ("pending", Status::Pending),
-                    ("completed", Status::Completed),
-                ];
-                self.status = one_of(key, value, &choices)?;
-            }
-            "priority" => {
-                let choices = Priority::ALL.map(|p| (p.as_str(), p));
-                self.priority = Some(one_of(key, value, &choices)?);
-            }
+            "status" => self.status = one_of(key, value)?,
+            "priority" => self.priority = Some(one_of(key, value)?),
             "tag" => self.tag = filter_text(key, value)?,
             "q" => self.q = filter_text(key, value)?,
-            "sort" => {
-                let choices = [
-                    ("created_at", S::CreatedAt),
-                    ("updated_at", S::UpdatedAt),
-                    ("title", S::Title),
-                    ("priority", S::Priority),
-                    ("due_date", S::DueDate),
-                ];
-                self.sort = one_of(key, value, &choices)?;
-            }
-            "order" => {
-                self.order = one_of(key, value, &[("asc", Order::Asc), ("desc", Order::Desc)])?
-            }
+            "sort" => self.sort = one_of(key, value)?,
+            "order" => self.order = one_of(key, value)?,
             "limit" => self.limit = integer(key, value, 1, MAX_LIMIT)?,
             "offset" => self.offset = integer(key, value, 0, i64::MAX)?,
             _ => {}
@@ -229,6 +217,22 @@ mod tests {
             message,
             "q must not contain NUL (U+0000) characters; tag must not contain NUL (U+0000) characters"
         );
+    }
+
+    #[test]
+    fn every_documented_spelling_parses_to_the_variant_that_serializes_as_it() {
+        fn round_trip<T: DeserializeOwned + PartialSchema + Serialize>() {
+            let spellings = spellings::<T>();
+            assert!(spellings.len() >= 2);
+            for s in spellings {
+                let parsed: T = one_of("x", &s).unwrap();
+                assert_eq!(serde_json::to_value(parsed).unwrap(), s.as_str());
+            }
+        }
+        round_trip::<Status>();
+        round_trip::<Priority>();
+        round_trip::<SortKey>();
+        round_trip::<Order>();
     }
 
     #[test]

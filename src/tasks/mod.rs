@@ -1,6 +1,8 @@
-//! The task domain: validated task input, list parameters, and owner-scoped queries.
-//! Nothing here sees an Actix request; every query takes the owner's id and filters on it.
+//! The task domain: parsed task input (`content` for the text fields, `input` for whole bodies),
+//! list parameters, and owner-scoped queries. Nothing here sees an Actix request or decides an HTTP
+//! status; every query takes the owner's id and filters on it.
 
+pub mod content;
 pub mod input;
 pub mod list;
 pub mod queries;

@@ -1,37 +1,34 @@
 //! Owner-scoped task queries. The owner is part of every statement (`WHERE user_id = $owner`), so
-//! another user's task is exactly as missing as one that does not exist.
+//! another user's task is exactly as missing as one that does not exist: `None`, or 0 rows. What
+//! that means over HTTP is the route's decision (`routes::tasks`).
 
 use diesel::dsl::{case_when, not};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Integer;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::input::TaskDraft;
+use super::content::{Description, Tags};
+use super::input::{TaskDraft, TaskPatch};
 use super::list::{ListParams, Order, SortKey, Status, contains_pattern};
 use crate::db::models::{NewTask, Task, TaskChanges};
 use crate::db::schema::task;
-use crate::error::{ApiError, ErrorCode};
 use crate::wire::now;
 
-fn not_found() -> ApiError {
-    ApiError::NotFound(ErrorCode::TaskNotFound)
-}
-
-/// Inserts a task for `owner`. An owner that no longer exists (a JWT outliving its user) is a 401.
+/// Inserts a task for `owner`. An owner that no longer exists (a JWT outliving its user) fails
+/// with a foreign-key violation.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     owner: &str,
     draft: &TaskDraft,
-) -> Result<Task, ApiError> {
+) -> QueryResult<Task> {
     let now = now();
-    let tags: Vec<Option<String>> = draft.tags.iter().cloned().map(Some).collect();
+    let tags = tags_column(&draft.tags);
     diesel::insert_into(task::table)
         .values(NewTask {
             user_id: owner,
-            title: &draft.title,
-            description: draft.description.as_deref(),
+            title: draft.title.as_str(),
+            description: draft.description.as_ref().map(Description::as_str),
             completed: draft.completed,
             priority: draft.priority.as_str(),
             tags: &tags,
@@ -42,23 +39,18 @@ pub async fn create(
         .returning(Task::as_returning())
         .get_result(conn)
         .await
-        .map_err(|e| match e {
-            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                ApiError::BearerRequired
-            }
-            other => other.into(),
-        })
+}
+
+/// The owner's task `id`: the owner is in the statement, so another user's task matches nothing.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn owned<'a>(owner: &'a str, id: i64) -> _ {
+    task::table.filter(task::user_id.eq(owner).and(task::id.eq(id)))
 }
 
 /// One of the owner's tasks.
-pub async fn find(conn: &mut AsyncPgConnection, owner: &str, id: i64) -> Result<Task, ApiError> {
-    task::table
-        .filter(task::user_id.eq(owner).and(task::id.eq(id)))
-        .select(Task::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(not_found)
+pub async fn find(conn: &mut AsyncPgConnection, owner: &str, id: i64) -> QueryResult<Option<Task>> {
+    let query = owned(owner, id).select(Task::as_select());
+    query.first(conn).await.optional()
 }
 
 /// The owner's tasks matching the filters, with the paging applied, and the count of all matches.
@@ -66,7 +58,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     owner: &str,
     params: &ListParams,
-) -> Result<(Vec<Task>, i64), ApiError> {
+) -> QueryResult<(Vec<Task>, i64)> {
     let total: i64 = filtered(owner, params).count().get_result(conn).await?;
     let tasks = sorted(filtered(owner, params), params)
         .limit(params.limit)
@@ -123,20 +115,19 @@ fn sorted<'a>(query: task::BoxedQuery<'a, Pg>, params: &ListParams) -> task::Box
     }
 }
 
-/// Applies changes to one of the owner's tasks.
+/// Applies a patch to one of the owner's tasks, stamping `updated_at`.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     owner: &str,
     id: i64,
-    changes: &TaskChanges,
-) -> Result<Task, ApiError> {
-    diesel::update(task::table.filter(task::user_id.eq(owner).and(task::id.eq(id))))
-        .set(changes)
+    patch: TaskPatch,
+) -> QueryResult<Option<Task>> {
+    diesel::update(owned(owner, id))
+        .set(changes(patch))
         .returning(Task::as_returning())
         .get_result(conn)
         .await
-        .optional()?
-        .ok_or_else(not_found)
+        .optional()
 }
 
 /// Sets `completed`, or toggles it in a single statement (`SET completed = NOT completed`), so
@@ -146,8 +137,8 @@ pub async fn complete(
     owner: &str,
     id: i64,
     set: Option<bool>,
-) -> Result<Task, ApiError> {
-    let target = task::table.filter(task::user_id.eq(owner).and(task::id.eq(id)));
+) -> QueryResult<Option<Task>> {
+    let target = owned(owner, id);
     let updated_at = task::updated_at.eq(now());
     let query = match set {
         Some(value) => {
@@ -165,16 +156,28 @@ pub async fn complete(
                 .await
         }
     };
-    query.optional()?.ok_or_else(not_found)
+    query.optional()
 }
 
-/// Deletes one of the owner's tasks.
-pub async fn delete(conn: &mut AsyncPgConnection, owner: &str, id: i64) -> Result<(), ApiError> {
-    let deleted = diesel::delete(task::table.filter(task::user_id.eq(owner).and(task::id.eq(id))))
-        .execute(conn)
-        .await?;
-    if deleted == 0 {
-        return Err(not_found());
+/// Deletes one of the owner's tasks; the number of rows deleted (0 or 1).
+pub async fn delete(conn: &mut AsyncPgConnection, owner: &str, id: i64) -> QueryResult<usize> {
+    diesel::delete(owned(owner, id)).execute(conn).await
+}
+
+/// The column changes a patch makes.
+fn changes(patch: TaskPatch) -> TaskChanges {
+    TaskChanges {
+        title: patch.title.map(|t| t.as_str().to_owned()),
+        description: patch.description.map(|d| d.map(|d| d.as_str().to_owned())),
+        completed: patch.completed,
+        priority: patch.priority.map(|p| p.as_str().to_owned()),
+        tags: patch.tags.map(|t| tags_column(&t)),
+        due_date: patch.due_date,
+        updated_at: Some(now()),
     }
-    Ok(())
+}
+
+/// The `tags` column: a PostgreSQL `text[]`, whose elements Diesel reads as nullable.
+fn tags_column(tags: &Tags) -> Vec<Option<String>> {
+    tags.iter().map(|t| Some(t.to_owned())).collect()
 }

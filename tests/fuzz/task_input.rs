@@ -2,9 +2,8 @@
 //! `completion`): a value within the documented limits, or a 422 `VALIDATION_ERROR` naming fields.
 
 use better_auth_actix::error::ApiError;
-use better_auth_actix::tasks::input::{
-    DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, TaskDraft, TaskPatch, completion,
-};
+use better_auth_actix::tasks::content::{DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX};
+use better_auth_actix::tasks::input::{TaskDraft, TaskPatch, completion};
 use chrono::Timelike as _;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -37,16 +36,17 @@ fn title_ok(t: &str, max: usize) -> bool {
 
 fn check_patch(p: &TaskPatch) -> Result<(), TestCaseError> {
     prop_assert!(
-        p.title.as_deref().is_none_or(|t| title_ok(t, TITLE_MAX)),
+        p.title
+            .as_ref()
+            .is_none_or(|t| title_ok(t.as_str(), TITLE_MAX)),
         "{:?}",
         p
     );
-    let description = p.description.as_ref().and_then(Option::as_deref);
-    prop_assert!(description.is_none_or(|d| d.chars().count() <= DESCRIPTION_MAX));
+    let description = p.description.as_ref().and_then(Option::as_ref);
+    prop_assert!(description.is_none_or(|d| d.as_str().chars().count() <= DESCRIPTION_MAX));
+    let tags: Option<Vec<&str>> = p.tags.as_ref().map(|t| t.iter().collect());
     prop_assert!(
-        p.tags
-            .as_ref()
-            .is_none_or(|t| t.len() <= TAGS_MAX && t.iter().all(|t| title_ok(t, TAG_MAX)))
+        tags.is_none_or(|t| t.len() <= TAGS_MAX && t.iter().all(|t| title_ok(t, TAG_MAX)))
     );
     let due = p.due_date.flatten();
     prop_assert!(
@@ -84,13 +84,7 @@ fn check(body: Option<&Value>) -> Result<(), TestCaseError> {
     match TaskDraft::from_json(body) {
         Ok(d) => {
             prop_assert!(body.is_some_and(|b| b.get("title").is_some()));
-            check_patch(&TaskPatch {
-                title: Some(d.title),
-                description: Some(d.description),
-                tags: Some(d.tags),
-                due_date: Some(d.due_date),
-                ..TaskPatch::default()
-            })?;
+            check_patch(&TaskPatch::from(d))?;
         }
         Err(e) => check_error(&e, body)?,
     }

@@ -4,14 +4,20 @@
 //!
 //! Order of checks: credentials (401) → path user (403) → task id (404) → query (400) → body
 //! (413, 415, 400, 422) → database (404). Bodies and queries are read by the handlers, after the
-//! extractors have authenticated the request, so a bad token with a bad body is a 401.
+//! extractors have authenticated the request, so a bad token with a bad body is a 401. What the
+//! domain answers becomes HTTP here: no task is a 404 (`existing`), an owner that no longer exists
+//! a 401 (`unknown_owner`).
 
 mod handlers;
+pub mod responses;
 pub mod schema;
+
+use std::future::{Ready, ready};
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use serde_json::Value;
@@ -19,7 +25,9 @@ use utoipa_actix_web::scope::Scope;
 
 use super::current_user::CurrentUser;
 use super::extract::RawBody;
+use crate::db::models::Task;
 use crate::error::{ApiError, ErrorCode};
+use schema::TaskResponse;
 
 /// The `/api/tasks` scope.
 pub fn scope() -> Scope<
@@ -64,13 +72,16 @@ pub fn user_scope() -> Scope<
 /// The authenticated owner of the addressed tasks.
 #[derive(Debug, Clone)]
 pub struct Owner {
+    /// The owner's user id.
     pub user_id: String,
 }
 
 /// One task of the authenticated owner, by id (not yet loaded).
 #[derive(Debug, Clone)]
 pub struct OwnedTask {
-    pub owner: String,
+    /// The owner's user id.
+    pub user_id: String,
+    /// The task's id.
     pub id: i64,
 }
 
@@ -114,19 +125,45 @@ impl FromRequest for OwnedTask {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let owner = owner(&req).await?;
+            let user_id = owner(&req).await?;
             Ok(OwnedTask {
-                owner,
+                user_id,
                 id: task_id(&req)?,
             })
         })
     }
 }
 
+/// The request body, not yet read. Extracting it only takes it: actix polls a handler's extractors
+/// together, so the handler reads it ([`Body::json`]) once the credentials have been checked.
+pub struct Body {
+    req: HttpRequest,
+    payload: Payload,
+}
+
+impl FromRequest for Body {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Ok(Body {
+            req: req.clone(),
+            payload: payload.take(),
+        }))
+    }
+}
+
+impl Body {
+    /// Reads the body as JSON ([`json_body`]).
+    async fn json(self) -> Result<Option<Value>, ApiError> {
+        json_body(&self.req, self.payload).await
+    }
+}
+
 /// Reads a JSON body up to the configured limit: `None` when empty; 413 when too large, 415 for a
 /// non-JSON `Content-Type`, 400 `INVALID_JSON` when malformed.
-async fn json_body(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
-    let raw = RawBody::from_request(req, &mut payload.into_inner()).await?;
+async fn json_body(req: &HttpRequest, mut payload: Payload) -> Result<Option<Value>, ApiError> {
+    let raw = RawBody::from_request(req, &mut payload).await?;
     if raw.bytes.is_empty() {
         return Ok(None);
     }
@@ -149,4 +186,21 @@ fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body)
+}
+
+/// The task an owner-scoped query found; `None` is another user's task or none at all, a 404.
+fn existing(task: Option<Task>) -> Result<TaskResponse, ApiError> {
+    task.map(TaskResponse::from)
+        .ok_or(ApiError::NotFound(ErrorCode::TaskNotFound))
+}
+
+/// An insert for a user who no longer exists (a JWT outliving its user) violates the owner's
+/// foreign key: the credentials name nobody, so it is a 401.
+fn unknown_owner(e: DieselError) -> ApiError {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            ApiError::BearerRequired
+        }
+        other => other.into(),
+    }
 }

@@ -1,13 +1,16 @@
 //! The task API's wire shapes: the task as sent (snake_case, as the FastAPI/SQLModel backend sends
-//! it), and the documented request bodies and query parameters. Bodies are validated by
-//! `tasks::input`, which reports every violation at once; these types describe them.
+//! it), and the documented request bodies and query parameters. Bodies are parsed by
+//! `tasks::input`, which reports every violation at once; these types describe them, with the
+//! schemas of the parsed types (`tasks::content`) for the text members.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::db::models::Task;
 use crate::tasks::Priority;
+use crate::tasks::content::{Description, Tags, TaskTitle};
 use crate::tasks::list::{Order, SortKey, Status};
 use crate::wire::{ser_iso, ser_iso_opt};
 
@@ -57,6 +60,8 @@ impl From<Task> for TaskResponse {
     }
 }
 
+// `schema_with`: the text members are documented by the parsed types' own schemas, built from the
+// constants their `parse` checks, so the documented limits are the enforced ones.
 /// A whole task, to create (POST) or replace (PUT) one. Omitted optional fields take their
 /// defaults; `id`, `user_id`, `created_at`, `updated_at` and unknown members are ignored.
 #[derive(Debug, ToSchema)]
@@ -65,51 +70,63 @@ impl From<Task> for TaskResponse {
     "tags": ["home"], "due_date": "2026-12-01T17:00:00Z"
 }))]
 pub struct TaskInput {
-    /// Trimmed, then 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
-    pub title: String,
-    /// At most 1000 characters; default `null`.
-    #[schema(max_length = 1000)]
-    pub description: Option<String>,
+    #[schema(schema_with = TaskTitle::schema)]
+    pub title: TaskTitle,
+    #[schema(schema_with = description_or_null)]
+    pub description: Option<Description>,
     /// Default `false`.
     #[schema(nullable = false)]
     pub completed: Option<bool>,
     /// Default `medium`.
     #[schema(nullable = false)]
     pub priority: Option<Priority>,
-    /// At most 20 tags, each trimmed then 1 to 50 characters; default `[]`.
-    #[schema(nullable = false, max_items = 20, inline)]
-    pub tags: Option<Vec<Tag>>,
+    #[schema(schema_with = tags_or_empty)]
+    pub tags: Option<Tags>,
     /// An RFC 3339 date-time; default `null`.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_date: Option<String>,
 }
 
-/// A tag: trimmed, then 1 to 50 characters.
-#[derive(Debug, ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 50, example = "home")]
-pub struct Tag(pub String);
-
 /// Any subset of a task's fields. Only `description` and `due_date` may be `null`.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"title": "Buy oat milk", "due_date": null}))]
 pub struct TaskPatchInput {
-    /// Trimmed, then 1 to 200 characters.
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
-    pub title: Option<String>,
-    /// At most 1000 characters.
-    #[schema(max_length = 1000)]
-    pub description: Option<String>,
+    #[schema(schema_with = TaskTitle::schema)]
+    pub title: Option<TaskTitle>,
+    #[schema(schema_with = Description::schema)]
+    pub description: Option<Description>,
     #[schema(nullable = false)]
     pub completed: Option<bool>,
     #[schema(nullable = false)]
     pub priority: Option<Priority>,
-    /// At most 20 tags, each trimmed then 1 to 50 characters.
-    #[schema(nullable = false, max_items = 20, inline)]
-    pub tags: Option<Vec<Tag>>,
+    #[schema(schema_with = Tags::schema)]
+    pub tags: Option<Tags>,
     /// An RFC 3339 date-time.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_date: Option<String>,
+}
+
+/// `description` of a whole task, with its default.
+fn description_or_null() -> RefOr<Schema> {
+    with_default(Description::schema(), "`null`")
+}
+
+/// `tags` of a whole task, with its default.
+fn tags_or_empty() -> RefOr<Schema> {
+    with_default(Tags::schema(), "`[]`")
+}
+
+/// `schema` whose description ("...characters.") goes on to name the default a draft applies.
+fn with_default(mut schema: RefOr<Schema>, default: &str) -> RefOr<Schema> {
+    let description = match &mut schema {
+        RefOr::T(Schema::Object(object)) => &mut object.description,
+        RefOr::T(Schema::Array(array)) => &mut array.description,
+        _ => return schema,
+    };
+    if let Some(text) = description {
+        *text = format!("{}; default {default}.", text.trim_end_matches('.'));
+    }
+    schema
 }
 
 /// The optional body of `PATCH .../complete`.
