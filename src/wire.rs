@@ -35,6 +35,11 @@ pub fn ser_iso_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
     }
 }
 
+/// `t + d`, saturating at the far future instead of overflowing.
+pub fn after(t: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    t + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::crypto::generate_id;
 use crate::db::models::{NewSession, Session, User};
 use crate::db::schema::{session, user};
-use crate::wire::now;
+use crate::wire::{after, now};
 
 /// Where a session was created from; `""` when unknown, as Better Auth stores it.
 #[derive(Debug, Clone, Default)]
@@ -20,10 +20,6 @@ pub struct ClientInfo {
 
 /// `rememberMe: false` sessions live one day, whatever `expiresIn` says.
 pub const DONT_REMEMBER_LIFETIME: Duration = Duration::from_secs(86_400);
-
-fn after(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    t + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
-}
 
 /// Inserts a new session with a fresh 32-character token.
 pub async fn create(

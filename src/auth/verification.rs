@@ -5,14 +5,14 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 
 use super::crypto::{generate_id, random_string};
 use crate::db::models::{NewVerification, Verification};
 use crate::db::schema::verification;
-use crate::wire::now;
+use crate::wire::{after, now};
 
 /// The identifier of a password-reset token (`reset-password:<token>`).
 pub fn reset_password_identifier(token: &str) -> String {
@@ -57,10 +57,6 @@ impl Sweeper {
                 )
                 .is_ok()
     }
-}
-
-fn after(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    t + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
 }
 
 /// Stores `identifier → value`, valid for `lifetime`.

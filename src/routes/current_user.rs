@@ -13,7 +13,7 @@ use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 
-use super::auth::{AuthRequest, bearer_token};
+use super::auth::{AuthRequest, bearer_token, cookie_header};
 use crate::auth::cookies::{find_cookie, read_signed};
 use crate::auth::jwt::bearer::{looks_like_jwt, verify_bearer_jwt};
 use crate::auth::sessions::{self, Lookup};
@@ -66,12 +66,7 @@ fn credential(req: &HttpRequest, state: &AppState) -> Result<Option<Credential>,
             .map(|t| Some(Credential::SessionToken(t)))
             .ok_or_else(unauthorized);
     }
-    let cookies = req
-        .headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookies = cookie_header(req);
     match find_cookie(&cookies, &state.cookies.session_token) {
         None => Ok(None),
         Some(raw) => read_signed(raw, &state.config.secrets)

@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::auth::crypto::generate_id;
 use crate::config::Config;
 use crate::db::models::{Jwk, NewJwk};
 use crate::db::schema::jwks;
-use crate::wire::now;
+use crate::wire::{after, now};
 
 /// The algorithm of the keys this server mints and signs with.
 pub const EDDSA: &str = "EdDSA";
@@ -61,10 +61,6 @@ impl std::fmt::Debug for SigningKey {
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
-}
-
-fn after(t: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
-    t + TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
 /// A fresh Ed25519 pair as (public JWK JSON, private JWK JSON).

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthContext;
 use super::StatusResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::session_guard::{Fresh, Required, Session};
@@ -13,7 +14,6 @@ use crate::auth::accounts;
 use crate::auth::audit::Audit;
 use crate::db::models::Account;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::state::AppState;
 use crate::wire::ser_iso;
 
 /// A linked account without its secrets, in Better Auth's key order (`parseAccountOutput`).
@@ -61,10 +61,10 @@ impl From<Account> for AccountResponse {
 )]
 #[get("/list-accounts")]
 pub async fn list_accounts(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     Session(caller): Session<Required>,
 ) -> Result<web::Json<Vec<AccountResponse>>, ApiError> {
-    let list = accounts::list(&mut *state.conn().await?, &caller.user.id).await?;
+    let list = accounts::list(&mut *ctx.conn().await?, &caller.user.id).await?;
     Ok(web::Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -97,11 +97,11 @@ impl AuthBody for UnlinkAccountRequest {
 )]
 #[post("/unlink-account")]
 pub async fn unlink_account(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     request: AuthJson<UnlinkAccountRequest, Fresh>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let (account_id, user_id) = (request.body.account_id, request.session.user.id);
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     let owned = accounts::list(&mut conn, &user_id).await?;
     if owned.len() == 1 {
         return Err(ApiError::BadRequest(ErrorCode::FailedToUnlinkLastAccount));

@@ -105,12 +105,7 @@ impl AuthRequest {
 
     /// Reads the request's headers.
     pub fn from_http(req: &HttpRequest, state: &AppState) -> Self {
-        let cookie_header = req
-            .headers()
-            .get_all(header::COOKIE)
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let cookie_header = cookie_header(req);
         let has_cookie = req.headers().contains_key(header::COOKIE);
         let secrets = &state.config.secrets;
         let from_cookie = find_cookie(&cookie_header, &state.cookies.session_token)
@@ -203,6 +198,15 @@ impl FromRequest for AuthRequest {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(app_state(req).map(|state| Self::of(req, state)))
     }
+}
+
+/// The request's `Cookie` headers, joined as one.
+pub fn cookie_header(req: &HttpRequest) -> String {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The application state of a request.

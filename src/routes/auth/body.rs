@@ -12,13 +12,11 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::auth_request::app_state;
+use super::AuthContext;
 use super::session_guard::{NoSession, SessionPolicy};
 use super::zod;
-use super::{AuthRequest, ResponseHeaders};
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::extract::RawBody;
-use crate::state::AppState;
 
 /// What a route's zod schema accepts.
 #[derive(Debug, Clone, Copy)]
@@ -78,10 +76,9 @@ impl<T: AuthBody + 'static, S: SessionPolicy + 'static> FromRequest for AuthJson
         let req = req.clone();
         Box::pin(async move {
             let raw = raw.await?;
-            let state = app_state(&req)?;
-            let ctx = AuthRequest::of(&req, state);
-            let body = checked::<T>(state, &ctx, &raw)?;
-            let session = S::lookup(state, &ctx, &ResponseHeaders::of(&req)).await?;
+            let ctx = AuthContext::of(&req)?;
+            let body = checked::<T>(&ctx, &raw)?;
+            let session = S::lookup(&ctx).await?;
             Ok(AuthJson {
                 body,
                 session,
@@ -92,9 +89,9 @@ impl<T: AuthBody + 'static, S: SessionPolicy + 'static> FromRequest for AuthJson
 }
 
 /// Parse, origin check, schema, CSRF, then the typed body.
-fn checked<T: AuthBody>(state: &AppState, ctx: &AuthRequest, raw: &RawBody) -> Result<T, ApiError> {
+fn checked<T: AuthBody>(ctx: &AuthContext, raw: &RawBody) -> Result<T, ApiError> {
     let body = parse(raw, T::ACCEPTS_FORM)?;
-    ctx.check_origin(state, body.as_ref())?;
+    ctx.request.check_origin(ctx, body.as_ref())?;
     match T::SHAPE {
         Shape::Object(fields) => zod::validate(body.as_ref(), fields, false).map(drop)?,
         Shape::ObjectAndRecord(fields) => zod::validate(body.as_ref(), fields, true).map(drop)?,
@@ -102,7 +99,7 @@ fn checked<T: AuthBody>(state: &AppState, ctx: &AuthRequest, raw: &RawBody) -> R
         Shape::Any => {}
     }
     if T::ACCEPTS_FORM {
-        ctx.validate_form_csrf(state)?;
+        ctx.request.validate_form_csrf(ctx)?;
     }
     // The schema has been checked, so this cannot fail on anything zod accepts.
     T::deserialize(body.unwrap_or(Value::Null)).map_err(|e| ApiError::BadRequestMessage {

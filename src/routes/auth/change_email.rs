@@ -4,11 +4,12 @@ use actix_web::{post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::AuthContext;
+use super::StatusResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::{send_verification, sign_token};
 use super::session_guard::{Caller, Sensitive, issue_session};
 use super::zod::{Kind, opt, req};
-use super::{AuthRequest, ResponseHeaders, StatusResponse};
 use crate::auth::audit::Audit;
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailToken};
@@ -61,13 +62,11 @@ struct Change<'a> {
 )]
 #[post("/change-email")]
 pub async fn change_email(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     // `sensitiveSessionMiddleware` (`api/routes/update-user.ts`): never the cookie cache.
     AuthJson { body, session, .. }: AuthJson<ChangeEmailRequest, Sensitive>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
-    if !state.config.flows.change_email_enabled {
+    if !ctx.config.flows.change_email_enabled {
         return Err(ApiError::BadRequest(ErrorCode::ChangeEmailDisabled));
     }
     let change = Change {
@@ -78,19 +77,17 @@ pub async fn change_email(
     if change.new_email == user.email {
         return Err(ApiError::BadRequestMessageOnly("Email is the same"));
     }
-    let flow = pick_flow(&state, user.email_verified)?;
-    let mut conn = state.conn().await?;
+    let flow = pick_flow(&ctx, user.email_verified)?;
+    let mut conn = ctx.conn().await?;
     if users::find_by_email(&mut conn, &change.new_email)
         .await?
         .is_some()
     {
-        return address_taken(&state, user, &change);
+        return address_taken(&ctx, user, &change);
     }
     match flow {
-        Flow::Immediately => {
-            update_now(&state, &ctx, &mut conn, &headers, &session, &change).await?
-        }
-        _ => mail_link(&state, user, &change, flow == Flow::ConfirmFirst)?,
+        Flow::Immediately => update_now(&ctx, &mut conn, &session, &change).await?,
+        _ => mail_link(&ctx, user, &change, flow == Flow::ConfirmFirst)?,
     }
     Ok(web::Json(StatusResponse::OK))
 }
@@ -192,10 +189,8 @@ fn token_for<'a>(
 /// `updateEmailWithoutVerification` for an unverified address: change it at once, re-set the
 /// cookie, and mail a plain verification link to the new address.
 async fn update_now(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     caller: &Caller,
     change: &Change<'_>,
 ) -> Result<(), ApiError> {
@@ -206,9 +201,9 @@ async fn update_now(
     users::update(conn, &caller.user.id, changes).await?;
     let cached = caller.from_cache.then_some(&caller.session);
     let token = &caller.session.token;
-    issue_session(state, ctx, conn, headers, token, cached, false).await?;
-    if state.mailer.enabled() {
-        send_verification(state, &caller.user.id, &change.new_email, change.callback)?;
+    issue_session(ctx, conn, token, cached, false).await?;
+    if ctx.mailer.enabled() {
+        send_verification(ctx, &caller.user.id, &change.new_email, change.callback)?;
     }
     Audit::success("change_email", &caller.user.id)
         .outcome("updated")

@@ -6,10 +6,11 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthContext;
+use super::UserResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::session_guard::{Sensitive, issue_session};
 use super::zod::{Kind, opt, req};
-use super::{AuthRequest, ResponseHeaders, UserResponse};
 use crate::auth::audit::Audit;
 use crate::auth::password::check_length;
 use crate::auth::{sessions, users};
@@ -61,16 +62,14 @@ pub struct ChangePasswordResponse {
 )]
 #[post("/change-password")]
 pub async fn change_password(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     AuthJson { body, session, .. }: AuthJson<ChangePasswordRequest, Sensitive>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<ChangePasswordResponse>, ApiError> {
     let revoke = body.revoke_other_sessions == Some(true);
     let user_id = session.user.id.as_str();
-    let hash = new_hash(&state, user_id, &body).await?;
-    let lifetime = state.config.session.expires_in;
-    let mut conn = state.conn().await?;
+    let hash = new_hash(&ctx, user_id, &body).await?;
+    let lifetime = ctx.config.session.expires_in;
+    let mut conn = ctx.conn().await?;
     let token = conn
         .transaction(async |conn| {
             if revoke {
@@ -80,7 +79,7 @@ pub async fn change_password(
             if !revoke {
                 return Ok::<_, diesel::result::Error>(None);
             }
-            let session = sessions::create(conn, user_id, &ctx.client, lifetime).await?;
+            let session = sessions::create(conn, user_id, &ctx.request.client, lifetime).await?;
             Ok(Some(session.token))
         })
         .await?;
@@ -88,7 +87,7 @@ pub async fn change_password(
         .revoked_sessions(revoke)
         .log();
     if let Some(token) = &token {
-        issue_session(&state, &ctx, &mut conn, &headers, token, None, false).await?;
+        issue_session(&ctx, &mut conn, token, None, false).await?;
     }
     Ok(web::Json(ChangePasswordResponse {
         token,

@@ -7,11 +7,11 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthContext;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::response::redirect;
 use super::session_guard::{OptionalSession, Sensitive, SessionPolicy as _};
 use super::zod::{Kind, link_query, opt};
-use super::{AuthRequest, ResponseHeaders};
 use crate::auth::audit::Audit;
 use crate::auth::email::{Template, delete_account_link};
 use crate::auth::password::check_length;
@@ -76,38 +76,36 @@ const DELETED: DeleteUserResponse = DeleteUserResponse {
 )]
 #[post("/delete-user")]
 pub async fn delete_user(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     AuthJson { body, session, .. }: AuthJson<DeleteUserRequest, Sensitive>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<DeleteUserResponse>, ApiError> {
-    let flows = &state.config.flows;
+    let flows = &ctx.config.flows;
     if !flows.delete_user_enabled {
         return Err(ApiError::NotFoundEmptyJson);
     }
     let user = &session.user;
     let password = body.password.filter(|p| !p.expose_secret().is_empty());
     if let Some(password) = &password {
-        check_password(&state, &user.id, password).await?;
+        check_password(&ctx, &user.id, password).await?;
     }
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     if let Some(token) = body.token.filter(|t| !t.is_empty()) {
         delete_with_token(&mut conn, user, &token).await?;
-        headers.edit().clear_session(&state, &ctx);
+        ctx.clear_session();
         return Ok(web::Json(DELETED));
     }
-    if flows.delete_user_send_verification && state.mailer.enabled() {
-        mail_confirmation(&state, &mut conn, user, body.callback_url.as_deref()).await?;
+    if flows.delete_user_send_verification && ctx.mailer.enabled() {
+        mail_confirmation(&ctx, &mut conn, user, body.callback_url.as_deref()).await?;
         return Ok(web::Json(DeleteUserResponse {
             success: true,
             message: "Verification email sent",
         }));
     }
-    if password.is_none() && !sessions::is_fresh(&session.session, state.config.session.fresh_age) {
+    if password.is_none() && !sessions::is_fresh(&session.session, ctx.config.session.fresh_age) {
         return Err(ApiError::BadRequest(ErrorCode::SessionExpired));
     }
     delete_now(&mut conn, user).await?;
-    headers.edit().clear_session(&state, &ctx);
+    ctx.clear_session();
     Ok(web::Json(DELETED))
 }
 
@@ -197,23 +195,21 @@ async fn delete_now(conn: &mut AsyncPgConnection, user: &User) -> Result<(), Api
 )]
 #[get("/delete-user/callback")]
 pub async fn delete_user_callback(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     http: HttpRequest,
-    headers: ResponseHeaders,
 ) -> Result<HttpResponse, ApiError> {
-    let query = link_query(http.query_string(), &state.origins)?;
-    if !state.config.flows.delete_user_enabled {
+    let query = link_query(http.query_string(), &ctx.origins)?;
+    if !ctx.config.flows.delete_user_enabled {
         return Err(ApiError::NotFoundMessage {
             code: ErrorCode::NotFound,
             message: "Not found",
         });
     }
-    let Some(caller) = OptionalSession::lookup(&state, &ctx, &headers).await? else {
+    let Some(caller) = OptionalSession::lookup(&ctx).await? else {
         return Err(ApiError::NotFound(ErrorCode::FailedToGetUserInfo));
     };
-    delete_with_token(&mut *state.conn().await?, &caller.user, &query.token).await?;
-    headers.edit().clear_session(&state, &ctx);
+    delete_with_token(&mut *ctx.conn().await?, &caller.user, &query.token).await?;
+    ctx.clear_session();
     Ok(match query.callback_url.filter(|c| !c.is_empty()) {
         Some(callback) => redirect(&callback),
         None => HttpResponse::Ok().json(DELETED),

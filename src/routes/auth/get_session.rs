@@ -6,13 +6,13 @@ use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::AuthContext;
+use super::SessionWithUser;
 use super::body::parse;
 use super::session_guard::{self, Caller, Found, Source, Start, read_session};
-use super::{AuthRequest, ResponseHeaders, SessionWithUser};
 use crate::auth::jwt::sign;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::routes::extract::RawBody;
-use crate::state::AppState;
 use crate::wire::iso;
 
 /// `z.coerce.boolean()`: any non-empty value, even `"false"`, is true.
@@ -44,36 +44,34 @@ fn query_flag(req: &HttpRequest, name: &str) -> bool {
 )]
 #[get("/get-session")]
 pub async fn get_session(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     req: HttpRequest,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<SessionBody>, ApiError> {
-    headers.edit().no_store();
+    ctx.headers.edit().no_store();
     let source = match query_flag(&req, "disableCookieCache") {
         true => Source::Database,
         false => Source::CacheOrDatabase,
     };
-    let token = match session_guard::start(&state, &ctx, &headers, source) {
+    let token = match session_guard::start(&ctx, source) {
         Start::NoSession => return Ok(web::Json(SessionBody::None)),
         Start::Cached(caller) => {
-            add_jwt(&state, &mut *state.conn().await?, &headers, &caller).await?;
+            add_jwt(&ctx, &mut *ctx.conn().await?, &caller).await?;
             return Ok(web::Json(SessionBody::Cached(cached_body(*caller))));
         }
         Start::Database(token) => token,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     // Neither a refresh nor a cache for a not-remembered session or with `disableRefresh`.
-    let refresh = !ctx.dont_remember && !query_flag(&req, "disableRefresh");
-    let caller = match read_session(&state, &ctx, &mut conn, &headers, token, refresh).await? {
+    let refresh = !ctx.request.dont_remember && !query_flag(&req, "disableRefresh");
+    let caller = match read_session(&ctx, &mut conn, token, refresh).await? {
         Found::Live(caller) => *caller,
         Found::Gone => return Ok(web::Json(SessionBody::None)),
         Found::RefreshRaced => {
-            headers.edit().clear_session(&state, &ctx);
+            ctx.clear_session();
             return Err(ApiError::Unauthorized(ErrorCode::FailedToGetSession));
         }
     };
-    add_jwt(&state, &mut conn, &headers, &caller).await?;
+    add_jwt(&ctx, &mut conn, &caller).await?;
     Ok(web::Json(SessionBody::Found(Box::new(SessionWithUser {
         session: caller.session.into(),
         user: caller.user.into(),
@@ -82,14 +80,13 @@ pub async fn get_session(
 
 /// The jwt plugin's after-hook: a fresh JWT whenever a session was found.
 async fn add_jwt(
-    state: &AppState,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     caller: &Caller,
 ) -> Result<(), ApiError> {
-    let (keys, user) = (&state.signing_keys, &caller.user);
-    let jwt = sign::issue(conn, &state.config, keys, user, caller.from_cache).await?;
-    headers.edit().set_jwt(jwt);
+    let (keys, user) = (&ctx.signing_keys, &caller.user);
+    let jwt = sign::issue(conn, &ctx.config, keys, user, caller.from_cache).await?;
+    ctx.headers.edit().set_jwt(jwt);
     Ok(())
 }
 

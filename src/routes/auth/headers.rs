@@ -14,14 +14,8 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
-use chrono::Utc;
 
-use super::AuthRequest;
-use crate::auth::cookie_cache;
-use crate::auth::crypto::sign_value;
-use crate::db::models::{Session, User};
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The headers parked so far for this request's response; see [`ResponseHeaders`].
 #[derive(Debug, Default)]
@@ -36,107 +30,22 @@ pub struct PendingHeaders {
 }
 
 impl PendingHeaders {
-    /// Sets the session cookie (and `dont_remember` when asked), plus `set-auth-token`; a
-    /// `dont_remember` cookie the request carried is expired on a remembered session
-    /// (`setSessionCookie`). The cookie cache follows with [`PendingHeaders::set_cache`].
-    pub fn set_session(
-        &mut self,
-        state: &AppState,
-        ctx: &AuthRequest,
-        token: &str,
-        dont_remember: bool,
-    ) {
-        let secret = state.config.current_secret();
-        let max_age = (!dont_remember).then_some(state.config.session.expires_in.as_secs());
-        self.cookies
-            .push(state.cookies.session(secret, token, max_age));
-        if dont_remember {
-            self.cookies.push(state.cookies.dont_remember(secret));
-        } else if ctx.dont_remember {
-            self.cookies
-                .push(state.cookies.expire(&state.cookies.dont_remember));
-        }
-        self.auth_token = Some(sign_value(secret, token));
+    /// Adds a `Set-Cookie`.
+    pub fn set_cookie(&mut self, cookie: String) {
+        self.cookies.push(cookie);
     }
 
-    /// `setCookieCache`: the `session_data` cookie(s) for this session, when the cache is on.
-    /// A not-remembered session's cache cookie has no `Max-Age`.
-    pub fn set_cache(
-        &mut self,
-        state: &AppState,
-        ctx: &AuthRequest,
-        session: &Session,
-        user: &User,
-        dont_remember: bool,
-    ) {
-        let fresh = cookie_cache::FromCache::default();
-        self.set_cache_with(state, ctx, session, user, dont_remember, fresh);
-    }
-
-    /// [`PendingHeaders::set_cache`]; `from_cache` keeps the key order Better Auth gives what it read
-    /// from the cache.
-    pub fn set_cache_with(
-        &mut self,
-        state: &AppState,
-        ctx: &AuthRequest,
-        session: &Session,
-        user: &User,
-        dont_remember: bool,
-        from_cache: cookie_cache::FromCache,
-    ) {
-        let config = &state.config;
-        let now = Utc::now();
-        let encoded = cookie_cache::encode(config, session, user, dont_remember, from_cache, now);
-        let Some(value) = encoded else {
-            return;
-        };
-        let max_age = (!dont_remember).then_some(config.cookie_cache.max_age.as_secs());
-        self.cookies.extend(
-            state
-                .cookies
-                .cache_cookies(&value, max_age, &ctx.cache_cookies),
-        );
-    }
-
-    /// `setSessionCookie` with its cache: [`PendingHeaders::set_session`], then
-    /// [`PendingHeaders::set_cache`].
-    pub fn set_session_with_cache(
-        &mut self,
-        state: &AppState,
-        ctx: &AuthRequest,
-        session: &Session,
-        user: &User,
-        dont_remember: bool,
-    ) {
-        self.set_session(state, ctx, &session.token, dont_remember);
-        self.set_cache(state, ctx, session, user, dont_remember);
-    }
-
-    /// `expireCookie`: drops what is queued for cookie `name`, then expires it.
-    fn expire_cookie(&mut self, state: &AppState, name: &str) {
+    /// `expireCookie`: drops what is queued for the cookie named in `expired` (a `name=...`
+    /// expiring cookie), then adds `expired`.
+    pub fn replace_cookie(&mut self, name: &str, expired: String) {
         let prefix = format!("{name}=");
         self.cookies.retain(|c| !c.starts_with(&prefix));
-        self.cookies.push(state.cookies.expire(name));
+        self.cookies.push(expired);
     }
 
-    /// Expires the `session_data` cookie (`expireCookie`), for a cache that cannot be used.
-    pub fn expire_cache(&mut self, state: &AppState) {
-        self.expire_cookie(state, &state.cookies.session_data);
-    }
-
-    /// Expires every cache chunk the request carried (`sessionStore.clean()`).
-    pub fn clean_cache(&mut self, state: &AppState, ctx: &AuthRequest) {
-        self.cookies
-            .extend(ctx.cache_cookies.iter().map(|n| state.cookies.expire(n)));
-    }
-
-    /// Expires the session cookies, as `deleteSessionCookie`.
-    pub fn clear_session(&mut self, state: &AppState, ctx: &AuthRequest) {
-        let names = &state.cookies;
-        self.expire_cookie(state, &names.session_token);
-        self.expire_cookie(state, &names.session_data);
-        self.clean_cache(state, ctx);
-        self.expire_cookie(state, &names.dont_remember);
+    /// Adds the bearer plugin's `set-auth-token` header.
+    pub fn set_auth_token(&mut self, token: String) {
+        self.auth_token = Some(token);
     }
 
     /// Adds the jwt plugin's `set-auth-jwt` header.

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::AuthContext;
 use super::session_guard::{Required, Session};
 use crate::auth::jwt::{keys, sign};
 use crate::config::JwtAlg;
@@ -55,14 +56,14 @@ pub struct JwksResponse {
 )]
 #[get("/token")]
 pub async fn get_token(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     // `sessionMiddleware`: the shared guard also slides the session when due and expires the
     // cookies of a vanished one.
     Session(caller): Session<Required>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let mut conn = state.conn().await?;
-    let (keys, user) = (&state.signing_keys, &caller.user);
-    let token = sign::issue(&mut conn, &state.config, keys, user, caller.from_cache).await?;
+    let mut conn = ctx.conn().await?;
+    let (keys, user) = (&ctx.signing_keys, &caller.user);
+    let token = sign::issue(&mut conn, &ctx.config, keys, user, caller.from_cache).await?;
     Ok(web::Json(TokenResponse { token }))
 }
 

@@ -11,6 +11,7 @@ mod auth_request;
 pub mod body;
 mod change_email;
 mod change_password;
+mod context;
 mod delete_user;
 mod error_page;
 mod get_session;
@@ -35,7 +36,8 @@ pub mod zod;
 use actix_web::middleware::from_fn;
 use utoipa_actix_web::scope::Scope;
 
-pub use auth_request::{AuthRequest, bearer_credential, bearer_token};
+pub use auth_request::{AuthRequest, bearer_credential, bearer_token, cookie_header};
+pub use context::AuthContext;
 pub use headers::ResponseHeaders;
 pub use rate_limit::rate_limit;
 pub use response::{SessionResponse, SessionWithUser, StatusResponse, UserResponse};

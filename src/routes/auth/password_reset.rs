@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthContext;
 use super::StatusResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::response::redirect;
@@ -63,17 +64,17 @@ const RESET_SENT: RequestPasswordResetResponse = RequestPasswordResetResponse {
 )]
 #[post("/request-password-reset")]
 pub async fn request_password_reset(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     AuthJson { body, .. }: AuthJson<RequestPasswordResetRequest>,
 ) -> Result<web::Json<RequestPasswordResetResponse>, ApiError> {
-    if !state.mailer.enabled() {
+    if !ctx.mailer.enabled() {
         return Err(ApiError::BadRequest(ErrorCode::ResetPasswordDisabled));
     }
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     let Some(user) = users::find_by_email(&mut conn, &body.email).await? else {
         // The unknown path does the same work: a token and a verification lookup.
         let _ = verification::new_reset_token();
-        verification::find(&mut conn, &state.sweeper, "dummy-verification-token").await?;
+        verification::find(&mut conn, &ctx.sweeper, "dummy-verification-token").await?;
         Audit::event("request_password_reset")
             .outcome("unknown_email")
             .log();
@@ -81,16 +82,11 @@ pub async fn request_password_reset(
     };
     let token = verification::new_reset_token();
     let identifier = verification::reset_password_identifier(&token);
-    let lifetime = state.config.flows.reset_password_token_expires_in;
+    let lifetime = ctx.config.flows.reset_password_token_expires_in;
     verification::create(&mut conn, &identifier, &user.id, lifetime).await?;
     drop(conn);
-    let url = reset_password_link(
-        &state.config.auth_base(),
-        &token,
-        body.redirect_to.as_deref(),
-    );
-    state
-        .mailer
+    let url = reset_password_link(&ctx.config.auth_base(), &token, body.redirect_to.as_deref());
+    ctx.mailer
         .send(&user.email, Template::ResetPassword { url });
     Audit::success("request_password_reset", &user.id)
         .outcome("sent")
@@ -114,19 +110,19 @@ pub async fn request_password_reset(
 )]
 #[get("/reset-password/{token}")]
 pub async fn reset_password_callback(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     token: web::Path<String>,
     http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query_object(http.query_string());
     validate_query(&query, &[req("callbackURL", Kind::String)])?;
     let callback = query.get("callbackURL");
-    state.origins.check_url(callback, UrlLabel::CallbackUrl)?;
+    ctx.origins.check_url(callback, UrlLabel::CallbackUrl)?;
     let callback = callback.and_then(|c| c.as_str()).unwrap_or_default();
     let identifier = verification::reset_password_identifier(&token);
-    let row = verification::find(&mut *state.conn().await?, &state.sweeper, &identifier).await?;
+    let row = verification::find(&mut *ctx.conn().await?, &ctx.sweeper, &identifier).await?;
     let valid = row.is_some_and(|r| r.expires_at >= chrono::Utc::now());
-    let base = state.config.auth_base();
+    let base = ctx.config.auth_base();
     let location = match (callback.is_empty(), valid) {
         (false, true) => redirect_with(&base, callback, "token", &token),
         (true, _) => redirect_with(&base, &format!("{base}/error"), "error", "INVALID_TOKEN"),
@@ -168,7 +164,7 @@ impl AuthBody for ResetPasswordRequest {
 )]
 #[post("/reset-password")]
 pub async fn reset_password(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     AuthJson { body, .. }: AuthJson<ResetPasswordRequest>,
     http: HttpRequest,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
@@ -180,11 +176,11 @@ pub async fn reset_password(
     let token = token.ok_or(ApiError::BadRequest(ErrorCode::InvalidToken))?;
     check_length(body.new_password.expose_secret(), true)?;
     let identifier = verification::reset_password_identifier(token);
-    let user_id = reset_user(&state, &identifier).await?;
+    let user_id = reset_user(&ctx, &identifier).await?;
     // No connection is held while the new password is hashed.
-    let hash = state.hasher.hash(&body.new_password).await?;
-    let revoke = state.config.flows.revoke_sessions_on_password_reset;
-    let mut conn = state.conn().await?;
+    let hash = ctx.hasher.hash(&body.new_password).await?;
+    let revoke = ctx.config.flows.revoke_sessions_on_password_reset;
+    let mut conn = ctx.conn().await?;
     conn.transaction(async |conn| {
         if verification::consume(conn, &identifier).await?.is_none() {
             return Err(ApiError::BadRequest(ErrorCode::InvalidToken));

@@ -6,11 +6,12 @@ use actix_web::{post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::AuthContext;
+use super::StatusResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::{send_verification, sign_token};
 use super::session_guard::{OptionalSession, SessionPolicy as _};
 use super::zod::{Kind, opt, req};
-use super::{AuthRequest, ResponseHeaders, StatusResponse};
 use crate::auth::email_token::EmailToken;
 use crate::auth::users;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -51,17 +52,15 @@ impl AuthBody for SendVerificationEmailRequest {
 )]
 #[post("/send-verification-email")]
 pub async fn send_verification_email(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     AuthJson { body, .. }: AuthJson<SendVerificationEmailRequest>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
-    if !state.mailer.enabled() {
+    if !ctx.mailer.enabled() {
         return Err(ApiError::BadRequest(ErrorCode::VerificationEmailNotEnabled));
     }
     let callback = body.callback_url.as_deref();
-    let Some(caller) = OptionalSession::lookup(&state, &ctx, &headers).await? else {
-        send_signed_out(&state, &body.email, callback).await?;
+    let Some(caller) = OptionalSession::lookup(&ctx).await? else {
+        send_signed_out(&ctx, &body.email, callback).await?;
         return Ok(web::Json(StatusResponse::OK));
     };
     if caller.user.email.to_lowercase() != body.email.to_lowercase() {
@@ -70,7 +69,7 @@ pub async fn send_verification_email(
     if caller.user.email_verified {
         return Err(ApiError::BadRequest(ErrorCode::EmailAlreadyVerified));
     }
-    send_verification(&state, &caller.user.id, &caller.user.email, callback)?;
+    send_verification(&ctx, &caller.user.id, &caller.user.email, callback)?;
     Ok(web::Json(StatusResponse::OK))
 }
 

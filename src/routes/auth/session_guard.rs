@@ -1,7 +1,7 @@
 //! Better Auth's session middlewares (`better-auth/src/api/routes/session.ts`): the caller's
 //! session, found as `getSession` finds it (expired rows deleted and their cookies expired, a
 //! sliding refresh re-setting the cookie), as a [`SessionPolicy`] that [`AuthJson`] or the
-//! [`Session`] extractor applies. Cookies a lookup sets are parked in [`ResponseHeaders`], so
+//! [`Session`] extractor applies. Cookies a lookup sets are parked in the context's headers, so
 //! they reach the response even when the route then fails.
 //!
 //! [`AuthJson`]: super::body::AuthJson
@@ -14,13 +14,11 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use futures_util::future::LocalBoxFuture;
 
-use super::auth_request::app_state;
-use super::{AuthRequest, ResponseHeaders};
+use super::AuthContext;
 use crate::auth::cookie_cache;
 use crate::auth::sessions::{self, Lookup};
 use crate::db::models::{Session as SessionRow, User};
 use crate::error::{ApiError, ErrorCode};
-use crate::state::AppState;
 
 /// The signed-in caller.
 #[derive(Debug, Clone)]
@@ -36,12 +34,8 @@ pub trait SessionPolicy {
     /// What the route receives.
     type Output;
 
-    /// Looks the session up, parking the cookies it sets in `headers`.
-    fn lookup(
-        state: &AppState,
-        ctx: &AuthRequest,
-        headers: &ResponseHeaders,
-    ) -> impl Future<Output = Result<Self::Output, ApiError>>;
+    /// Looks the session up, parking the cookies it sets in the context's headers.
+    fn lookup(ctx: &AuthContext) -> impl Future<Output = Result<Self::Output, ApiError>>;
 }
 
 /// No session lookup.
@@ -63,7 +57,7 @@ pub struct Fresh;
 impl SessionPolicy for NoSession {
     type Output = ();
 
-    async fn lookup(_: &AppState, _: &AuthRequest, _: &ResponseHeaders) -> Result<(), ApiError> {
+    async fn lookup(_: &AuthContext) -> Result<(), ApiError> {
         Ok(())
     }
 }
@@ -71,57 +65,44 @@ impl SessionPolicy for NoSession {
 impl SessionPolicy for OptionalSession {
     type Output = Option<Caller>;
 
-    async fn lookup(
-        state: &AppState,
-        ctx: &AuthRequest,
-        headers: &ResponseHeaders,
-    ) -> Result<Option<Caller>, ApiError> {
-        lookup_session(state, ctx, headers, Source::CacheOrDatabase).await
+    async fn lookup(ctx: &AuthContext) -> Result<Option<Caller>, ApiError> {
+        lookup_session(ctx, Source::CacheOrDatabase).await
     }
 }
 
 impl SessionPolicy for Required {
     type Output = Caller;
 
-    async fn lookup(
-        state: &AppState,
-        ctx: &AuthRequest,
-        headers: &ResponseHeaders,
-    ) -> Result<Caller, ApiError> {
-        lookup_session(state, ctx, headers, Source::CacheOrDatabase)
-            .await?
-            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthorized))
+    async fn lookup(ctx: &AuthContext) -> Result<Caller, ApiError> {
+        required(ctx, Source::CacheOrDatabase).await
     }
 }
 
 impl SessionPolicy for Sensitive {
     type Output = Caller;
 
-    async fn lookup(
-        state: &AppState,
-        ctx: &AuthRequest,
-        headers: &ResponseHeaders,
-    ) -> Result<Caller, ApiError> {
-        lookup_session(state, ctx, headers, Source::Database)
-            .await?
-            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthorized))
+    async fn lookup(ctx: &AuthContext) -> Result<Caller, ApiError> {
+        required(ctx, Source::Database).await
     }
 }
 
 impl SessionPolicy for Fresh {
     type Output = Caller;
 
-    async fn lookup(
-        state: &AppState,
-        ctx: &AuthRequest,
-        headers: &ResponseHeaders,
-    ) -> Result<Caller, ApiError> {
-        let caller = Required::lookup(state, ctx, headers).await?;
-        if !sessions::is_fresh(&caller.session, state.config.session.fresh_age) {
+    async fn lookup(ctx: &AuthContext) -> Result<Caller, ApiError> {
+        let caller = Required::lookup(ctx).await?;
+        if !sessions::is_fresh(&caller.session, ctx.config.session.fresh_age) {
             return Err(ApiError::Forbidden(ErrorCode::SessionNotFresh));
         }
         Ok(caller)
     }
+}
+
+/// The caller from `source`, or `401 UNAUTHORIZED`.
+async fn required(ctx: &AuthContext, source: Source) -> Result<Caller, ApiError> {
+    lookup_session(ctx, source)
+        .await?
+        .ok_or(ApiError::Unauthorized(ErrorCode::Unauthorized))
 }
 
 /// The session of a route without a body (`GET`), as its policy `P` finds it.
@@ -133,13 +114,7 @@ impl<P: SessionPolicy + 'static> FromRequest for Session<P> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let state = app_state(&req)?;
-            let ctx = AuthRequest::of(&req, state);
-            P::lookup(state, &ctx, &ResponseHeaders::of(&req))
-                .await
-                .map(Session)
-        })
+        Box::pin(async move { P::lookup(&AuthContext::of(&req)?).await.map(Session) })
     }
 }
 
@@ -166,21 +141,17 @@ pub enum Start<'a> {
 /// valid token there is no session. With the cache off, cache cookies the request carried are
 /// expired. An unusable cache (bad signature, another secret, expired, another version or
 /// token, or input Better Auth answers 500 for) is expired and the database read instead.
-pub fn start<'a>(
-    state: &AppState,
-    ctx: &'a AuthRequest,
-    headers: &ResponseHeaders,
-    source: Source,
-) -> Start<'a> {
+pub fn start(ctx: &AuthContext, source: Source) -> Start<'_> {
+    let (state, request) = (&ctx.state, &ctx.request);
     let cache = &state.config.cookie_cache;
-    if cache.strategy.is_none() && ctx.cache_value.is_some() {
-        headers.edit().clean_cache(state, ctx);
+    if cache.strategy.is_none() && request.cache_value.is_some() {
+        ctx.clean_cache();
     }
-    let Some(token) = ctx.session_token.as_deref() else {
+    let Some(token) = request.session_token.as_deref() else {
         return Start::NoSession;
     };
     let use_cache = source == Source::CacheOrDatabase && cache.strategy.is_some();
-    let Some(value) = ctx.cache_value.as_deref().filter(|_| use_cache) else {
+    let Some(value) = request.cache_value.as_deref().filter(|_| use_cache) else {
         return Start::Database(token);
     };
     let now = Utc::now();
@@ -193,7 +164,7 @@ pub fn start<'a>(
             }))
         }
         _ => {
-            headers.edit().expire_cache(state);
+            ctx.expire_cache();
             Start::Database(token)
         }
     }
@@ -203,34 +174,24 @@ pub fn start<'a>(
 /// cookies; a due refresh extends the session and re-sets the cookie; a database read re-issues
 /// the cache. A refresh that loses a race counts as no session, as Better Auth's
 /// `.catch(() => null)` does. Takes a connection only when the database must be read.
-pub async fn lookup_session(
-    state: &AppState,
-    ctx: &AuthRequest,
-    headers: &ResponseHeaders,
-    source: Source,
-) -> Result<Option<Caller>, ApiError> {
-    match start(state, ctx, headers, source) {
+pub async fn lookup_session(ctx: &AuthContext, source: Source) -> Result<Option<Caller>, ApiError> {
+    match start(ctx, source) {
         Start::NoSession => Ok(None),
         Start::Cached(caller) => Ok(Some(*caller)),
-        Start::Database(token) => {
-            let mut conn = state.conn().await?;
-            Ok(from_database(state, ctx, &mut conn, headers, token).await?)
-        }
+        Start::Database(token) => Ok(from_database(ctx, &mut *ctx.conn().await?, token).await?),
     }
 }
 
 /// [`lookup_session`] on a connection the caller holds (inside its transaction).
 pub async fn lookup_session_on(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     source: Source,
 ) -> QueryResult<Option<Caller>> {
-    match start(state, ctx, headers, source) {
+    match start(ctx, source) {
         Start::NoSession => Ok(None),
         Start::Cached(caller) => Ok(Some(*caller)),
-        Start::Database(token) => from_database(state, ctx, conn, headers, token).await,
+        Start::Database(token) => from_database(ctx, conn, token).await,
     }
 }
 
@@ -248,32 +209,28 @@ pub enum Found {
 /// or with `disableRefresh`), a due session is extended and its cookie re-set, else its cache
 /// re-issued.
 pub async fn read_session(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     token: &str,
     refresh: bool,
 ) -> QueryResult<Found> {
     let (mut session, user) = match sessions::lookup(conn, token).await? {
         Lookup::Valid(s, u) => (s, u),
         Lookup::Gone => {
-            headers.edit().clear_session(state, ctx);
+            ctx.clear_session();
             return Ok(Found::Gone);
         }
     };
     if refresh {
-        let cfg = state.config.session;
+        let cfg = ctx.config.session;
         if sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
             let Some(refreshed) = sessions::refresh(conn, token, cfg.expires_in).await? else {
                 return Ok(Found::RefreshRaced);
             };
             session = refreshed;
-            headers
-                .edit()
-                .set_session_with_cache(state, ctx, &session, &user, false);
+            ctx.set_session(&session, &user, false);
         } else {
-            headers.edit().set_cache(state, ctx, &session, &user, false);
+            ctx.set_cache(&session, &user);
         }
     }
     let from_cache = false;
@@ -286,19 +243,15 @@ pub async fn read_session(
 
 /// The guards' reading of [`read_session`]: a lost refresh race is no session.
 async fn from_database(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     token: &str,
 ) -> QueryResult<Option<Caller>> {
-    let refresh = !ctx.dont_remember;
-    Ok(
-        match read_session(state, ctx, conn, headers, token, refresh).await? {
-            Found::Live(caller) => Some(*caller),
-            Found::Gone | Found::RefreshRaced => None,
-        },
-    )
+    let refresh = !ctx.request.dont_remember;
+    Ok(match read_session(ctx, conn, token, refresh).await? {
+        Found::Live(caller) => Some(*caller),
+        Found::Gone | Found::RefreshRaced => None,
+    })
 }
 
 /// Sets the session cookie for `token` and, when the cache is on, its `session_data` with the
@@ -307,17 +260,15 @@ async fn from_database(
 /// `user_cached`: Better Auth builds the cached user from the cached one too (verify-email's
 /// change-email path), so its keys keep the schema order.
 pub async fn issue_session(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     token: &str,
     cached: Option<&SessionRow>,
     user_cached: bool,
 ) -> QueryResult<()> {
-    let dont_remember = ctx.dont_remember;
-    headers.edit().set_session(state, ctx, token, dont_remember);
-    if state.config.cookie_cache.strategy.is_none() {
+    let dont_remember = ctx.request.dont_remember;
+    ctx.set_session_cookie(token, dont_remember);
+    if ctx.config.cookie_cache.strategy.is_none() {
         return Ok(());
     }
     let Some((session, user)) = sessions::find_with_user(conn, token).await? else {
@@ -328,19 +279,15 @@ pub async fn issue_session(
         user: user_cached,
     };
     let session = cached.filter(|_| from_cache.session).unwrap_or(&session);
-    headers
-        .edit()
-        .set_cache_with(state, ctx, session, &user, dont_remember, from_cache);
+    ctx.set_cache_with((session, &user), dont_remember, from_cache);
     Ok(())
 }
 
 /// Signs a user in, as sign-in and sign-up do: a session (one day when `rememberMe` is false, else
 /// `expiresIn`) and its cookies, `dont_remember` included (`better-auth/src/cookies/index.ts`).
 pub async fn start_session(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     user: &User,
     remember_me: Option<bool>,
 ) -> QueryResult<SessionRow> {
@@ -348,11 +295,9 @@ pub async fn start_session(
     let lifetime = if dont_remember {
         sessions::DONT_REMEMBER_LIFETIME
     } else {
-        state.config.session.expires_in
+        ctx.config.session.expires_in
     };
-    let session = sessions::create(conn, &user.id, &ctx.client, lifetime).await?;
-    headers
-        .edit()
-        .set_session_with_cache(state, ctx, &session, user, dont_remember);
+    let session = sessions::create(conn, &user.id, &ctx.request.client, lifetime).await?;
+    ctx.set_session(&session, user, dont_remember);
     Ok(session)
 }

@@ -6,13 +6,13 @@ use actix_web::{get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::AuthContext;
 use super::body::{AnyBody, AuthBody, AuthJson, Shape};
 use super::session_guard::{Fresh, Required, Sensitive, Session};
 use super::zod::{Kind, req};
-use super::{AuthRequest, ResponseHeaders, SessionResponse, StatusResponse};
+use super::{SessionResponse, StatusResponse};
 use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
-use crate::state::AppState;
 
 /// `POST /revoke-session` body.
 #[derive(Deserialize, ToSchema)]
@@ -52,10 +52,10 @@ impl AuthBody for UpdateSessionRequest {
 )]
 #[get("/list-sessions")]
 pub async fn list_sessions(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     Session(caller): Session<Fresh>,
 ) -> Result<web::Json<Vec<SessionResponse>>, ApiError> {
-    let list = sessions::list_active(&mut *state.conn().await?, &caller.user.id).await?;
+    let list = sessions::list_active(&mut *ctx.conn().await?, &caller.user.id).await?;
     Ok(web::Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -75,15 +75,13 @@ pub async fn list_sessions(
 )]
 #[post("/revoke-session")]
 pub async fn revoke_session(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     request: AuthJson<RevokeSessionRequest, Sensitive>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let (token, caller) = (request.body.token, request.session);
-    sessions::delete_owned(&mut *state.conn().await?, &caller.user.id, &token).await?;
+    sessions::delete_owned(&mut *ctx.conn().await?, &caller.user.id, &token).await?;
     if token == caller.session.token {
-        headers.edit().clear_session(&state, &ctx);
+        ctx.clear_session();
     }
     Ok(web::Json(StatusResponse::OK))
 }
@@ -99,13 +97,11 @@ pub async fn revoke_session(
 )]
 #[post("/revoke-sessions")]
 pub async fn revoke_sessions(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     request: AuthJson<AnyBody, Sensitive>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
-    sessions::delete_all_for_user(&mut *state.conn().await?, &request.session.user.id).await?;
-    headers.edit().clear_session(&state, &ctx);
+    sessions::delete_all_for_user(&mut *ctx.conn().await?, &request.session.user.id).await?;
+    ctx.clear_session();
     Ok(web::Json(StatusResponse::OK))
 }
 
@@ -120,11 +116,11 @@ pub async fn revoke_sessions(
 )]
 #[post("/revoke-other-sessions")]
 pub async fn revoke_other_sessions(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     request: AuthJson<AnyBody, Sensitive>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let caller = request.session;
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     sessions::delete_others(&mut conn, &caller.user.id, &caller.session.token).await?;
     Ok(web::Json(StatusResponse::OK))
 }

@@ -6,18 +6,18 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthContext;
+use super::UserResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::send_verification;
 use super::session_guard::start_session;
 use super::zod::{Kind, opt, req};
-use super::{AuthRequest, ResponseHeaders, UserResponse};
 use crate::auth::audit::Audit;
 use crate::auth::credentials::{self, Authenticated, SignInError};
 use crate::auth::password::check_length;
 use crate::auth::users;
 use crate::db::models::Session;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::state::AppState;
 
 /// Sign-in request body.
 #[derive(Deserialize, ToSchema)]
@@ -75,26 +75,24 @@ pub struct SignInResponse {
 )]
 #[post("/sign-in/email")]
 pub async fn sign_in_email(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     AuthJson { body, .. }: AuthJson<SignInRequest>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<SignInResponse>, ApiError> {
     body.check()?;
-    let require_verified = state.config.flows.require_email_verification;
+    let require_verified = ctx.config.flows.require_email_verification;
     let (email, password) = (&body.email, &body.password);
     let signed_in =
-        credentials::authenticate(&**state, &state.hasher, email, password, require_verified)
+        credentials::authenticate(&*ctx, &ctx.hasher, email, password, require_verified)
             .await
-            .map_err(|e| refused(&state, &ctx, &body, e))?;
-    let session = open_session(&state, &ctx, &headers, &signed_in, body.remember_me).await?;
+            .map_err(|e| refused(&ctx, &body, e))?;
+    let session = open_session(&ctx, &signed_in, body.remember_me).await?;
     let user = signed_in.user;
     Audit::success("sign_in", &user.id)
-        .client(&ctx.client)
+        .client(&ctx.request.client)
         .log();
     let url = body.callback_url.filter(|s| !s.is_empty());
     if let Some(url) = &url {
-        headers.edit().location(url.clone());
+        ctx.headers.edit().location(url.clone());
     }
     Ok(web::Json(SignInResponse {
         redirect: url.is_some(),
@@ -106,19 +104,17 @@ pub async fn sign_in_email(
 
 /// Stores an upgraded hash, if any, and starts the session: one transaction.
 async fn open_session(
-    state: &AppState,
-    ctx: &AuthRequest,
-    headers: &ResponseHeaders,
+    ctx: &AuthContext,
     signed_in: &Authenticated,
     remember_me: Option<bool>,
 ) -> Result<Session, ApiError> {
     let user = &signed_in.user;
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     let session = conn.transaction(async |conn| {
         if let Some(new_hash) = &signed_in.rehash {
             users::update_password(conn, &user.id, new_hash).await?;
         }
-        start_session(state, ctx, conn, headers, user, remember_me).await
+        start_session(ctx, conn, user, remember_me).await
     });
     Ok(session.await?)
 }
@@ -136,10 +132,10 @@ impl SignInRequest {
 
 /// A refused sign-in: audited, and answered as Better Auth does. An unverified address may get
 /// its link again first (`sendOnSignIn`).
-fn refused(state: &AppState, ctx: &AuthRequest, body: &SignInRequest, e: SignInError) -> ApiError {
+fn refused(ctx: &AuthContext, body: &SignInRequest, e: SignInError) -> ApiError {
     if !matches!(e, SignInError::Failed(_)) {
         Audit::failure("sign_in", e.reason())
-            .client(&ctx.client)
+            .client(&ctx.request.client)
             .log();
     }
     match e {
@@ -147,10 +143,10 @@ fn refused(state: &AppState, ctx: &AuthRequest, body: &SignInRequest, e: SignInE
             ApiError::Unauthorized(ErrorCode::InvalidEmailOrPassword)
         }
         SignInError::EmailNotVerified(user) => {
-            let flows = &state.config.flows;
-            if state.mailer.enabled() && flows.send_verification_on_sign_in {
+            let flows = &ctx.config.flows;
+            if ctx.mailer.enabled() && flows.send_verification_on_sign_in {
                 let callback = body.callback_url.as_deref();
-                if let Err(e) = send_verification(state, &user.id, &user.email, callback) {
+                if let Err(e) = send_verification(ctx, &user.id, &user.email, callback) {
                     return e;
                 }
             }

@@ -4,12 +4,11 @@ use actix_web::{post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::AuthContext;
 use super::body::{AnyBody, AuthJson};
-use super::{AuthRequest, ResponseHeaders};
 use crate::auth::audit::Audit;
 use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
-use crate::state::AppState;
 
 /// Sign-out response.
 #[derive(Serialize, ToSchema)]
@@ -30,17 +29,15 @@ pub struct SignOutResponse {
 )]
 #[post("/sign-out")]
 pub async fn sign_out(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     _: AuthJson<AnyBody>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<SignOutResponse>, ApiError> {
-    if let Some(token) = ctx.session_token.as_deref() {
-        let deleted = sessions::delete_by_token(&mut *state.conn().await?, token).await?;
+    if let Some(token) = ctx.request.session_token.as_deref() {
+        let deleted = sessions::delete_by_token(&mut *ctx.conn().await?, token).await?;
         if deleted > 0 {
-            Audit::event("sign_out").client(&ctx.client).log();
+            Audit::event("sign_out").client(&ctx.request.client).log();
         }
     }
-    headers.edit().clear_session(&state, &ctx);
+    ctx.clear_session();
     Ok(web::Json(SignOutResponse { success: true }))
 }

@@ -5,17 +5,17 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthContext;
+use super::UserResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::mail::send_verification;
 use super::session_guard::start_session;
 use super::zod::{Kind, opt, req};
-use super::{AuthRequest, ResponseHeaders, UserResponse};
 use crate::auth::audit::Audit;
 use crate::auth::credentials::{self, NewCredentials, SignUpError};
 use crate::auth::password::check_length;
 use crate::auth::users;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::state::AppState;
 
 /// Sign-up request body.
 #[derive(Deserialize, ToSchema)]
@@ -74,36 +74,38 @@ pub struct SignUpResponse {
 )]
 #[post("/sign-up/email")]
 pub async fn sign_up_email(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     AuthJson { body, .. }: AuthJson<SignUpRequest>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<SignUpResponse>, ApiError> {
     check_length(body.password.expose_secret(), true)?;
-    let flows = &state.config.flows;
+    let flows = &ctx.config.flows;
     let hash_when_taken = flows.require_email_verification;
-    let registered =
-        match credentials::register(&**state, &state.hasher, body.credentials(), hash_when_taken)
-            .await
-        {
-            Ok(registered) => registered,
-            Err(SignUpError::Taken) => return duplicate(&state, &ctx, &body),
-            Err(SignUpError::Failed(e)) => return Err(ApiError::Internal(e)),
-        };
+    let registered = match credentials::register(
+        &*ctx,
+        &ctx.hasher,
+        body.credentials(),
+        hash_when_taken,
+    )
+    .await
+    {
+        Ok(registered) => registered,
+        Err(SignUpError::Taken) => return duplicate(&ctx, &body),
+        Err(SignUpError::Failed(e)) => return Err(ApiError::Internal(e)),
+    };
     let (user, mut conn) = (registered.user, registered.conn);
-    if flows.sends_on_sign_up() && state.mailer.enabled() {
-        send_verification(&state, &user.id, &user.email, body.callback_url.as_deref())?;
+    if flows.sends_on_sign_up() && ctx.mailer.enabled() {
+        send_verification(&ctx, &user.id, &user.email, body.callback_url.as_deref())?;
     }
     // sign-up.ts: no auto sign-in when the address must be verified first.
     let token = match flows.require_email_verification {
         true => None,
         false => {
-            let session = start_session(&state, &ctx, &mut conn, &headers, &user, body.remember_me);
+            let session = start_session(&ctx, &mut conn, &user, body.remember_me);
             Some(session.await?.token)
         }
     };
     Audit::success("sign_up", &user.id)
-        .client(&ctx.client)
+        .client(&ctx.request.client)
         .log();
     let user = user.into();
     Ok(web::Json(SignUpResponse { token, user }))
@@ -124,14 +126,13 @@ impl SignUpRequest {
 /// Better Auth's `buildGenericDuplicateResponse`: a user that looks freshly created, so the answer
 /// does not reveal the address (sign-up.ts).
 fn duplicate(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     body: &SignUpRequest,
 ) -> Result<web::Json<SignUpResponse>, ApiError> {
     Audit::failure("sign_up", "email_taken")
-        .client(&ctx.client)
+        .client(&ctx.request.client)
         .log();
-    if !state.config.flows.require_email_verification {
+    if !ctx.config.flows.require_email_verification {
         return Err(ApiError::Unprocessable(
             ErrorCode::UserAlreadyExistsUseAnotherEmail,
         ));

@@ -7,15 +7,15 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::AuthContext;
+use super::StatusResponse;
 use super::auth_request::is_truthy;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::session_guard::{Required, issue_session};
-use super::{AuthRequest, ResponseHeaders, StatusResponse};
 use crate::auth::audit::Audit;
 use crate::auth::users;
 use crate::db::models::UserChanges;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::state::AppState;
 
 /// `POST /update-user` body: any object; only `name` and `image` are used.
 // Kept as the JSON values they are: `as_text` turns them into text as node-postgres would.
@@ -59,10 +59,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
 )]
 #[post("/update-user")]
 pub async fn update_user(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
+    ctx: AuthContext,
     AuthJson { body, session, .. }: AuthJson<UpdateUserRequest, Required>,
-    headers: ResponseHeaders,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     if body.email.as_ref().is_some_and(is_truthy) {
         return Err(ApiError::BadRequest(ErrorCode::EmailCanNotBeUpdated));
@@ -76,12 +74,12 @@ pub async fn update_user(
         image: image.as_ref().map(|i| i.as_deref()),
         ..UserChanges::default()
     };
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     users::update(&mut conn, &session.user.id, changes).await?;
     Audit::success("update_user", &session.user.id).log();
     let cached = session.from_cache.then_some(&session.session);
     let token = &session.session.token;
-    issue_session(&state, &ctx, &mut conn, &headers, token, cached, false).await?;
+    issue_session(&ctx, &mut conn, token, cached, false).await?;
     Ok(web::Json(StatusResponse::OK))
 }
 

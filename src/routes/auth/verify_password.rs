@@ -4,6 +4,7 @@ use actix_web::{post, web};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
+use super::AuthContext;
 use super::StatusResponse;
 use super::body::{AuthBody, AuthJson, Shape};
 use super::session_guard::Sensitive;
@@ -11,7 +12,6 @@ use super::zod::{Kind, req};
 use crate::auth::password::check_length;
 use crate::auth::users;
 use crate::error::{ApiError, ErrorCode};
-use crate::state::AppState;
 
 /// `POST /verify-password` body.
 #[derive(Deserialize)]
@@ -28,15 +28,15 @@ impl AuthBody for VerifyPasswordRequest {
 /// and hashes nothing (`validatePassword`).
 #[post("/verify-password")]
 pub async fn verify_password(
-    state: web::Data<AppState>,
+    ctx: AuthContext,
     AuthJson { body, session, .. }: AuthJson<VerifyPasswordRequest, Sensitive>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     check_length(body.password.expose_secret(), false)?;
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     let account = users::find_credential_account(&mut conn, &session.user.id).await?;
     drop(conn);
     let matches = match account.and_then(|a| a.password) {
-        Some(stored) => state.hasher.verify(&body.password, &stored).await?,
+        Some(stored) => ctx.hasher.verify(&body.password, &stored).await?,
         None => false,
     };
     if !matches {

@@ -5,10 +5,11 @@ use actix_web::HttpResponse;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
+use super::super::AuthContext;
+use super::super::UserResponse;
 use super::super::mail::{send_verification, sign_token};
 use super::super::response::redirect_or_json;
 use super::super::session_guard::{Caller, Source, issue_session, lookup_session_on};
-use super::super::{AuthRequest, ResponseHeaders, UserResponse};
 use crate::auth::audit::Audit;
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{
@@ -22,32 +23,21 @@ use crate::state::AppState;
 /// A token carrying `updateTo`: confirm (mail the new address), verify (switch), or, for tokens
 /// without a request type, Better Auth's legacy one-step switch.
 pub async fn confirm_change(
-    state: &AppState,
-    ctx: &AuthRequest,
-    headers: &ResponseHeaders,
+    ctx: &AuthContext,
     claims: &EmailClaims,
     callback: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let (bound, session) = bound_user(state, ctx, &mut conn, headers, claims).await?;
+    let mut conn = ctx.conn().await?;
+    let (bound, session) = bound_user(ctx, &mut conn, claims).await?;
     if claims.request_type.as_deref() == Some(CHANGE_EMAIL_CONFIRMATION) {
-        mail_new_address(state, claims, &bound, callback)?;
+        mail_new_address(ctx, claims, &bound, callback)?;
         return Ok(redirect_or_json(callback, &json!({"status": true})));
     }
-    let updated = switch_email(state, &mut conn, claims, &bound, callback).await?;
+    let updated = switch_email(ctx, &mut conn, claims, &bound, callback).await?;
     if let Some(session) = session {
         let cached = session.from_cache.then_some(&session.session);
         let token = &session.session.token;
-        issue_session(
-            state,
-            ctx,
-            &mut conn,
-            headers,
-            token,
-            cached,
-            session.from_cache,
-        )
-        .await?;
+        issue_session(ctx, &mut conn, token, cached, session.from_cache).await?;
     }
     Audit::success("change_email", &bound.id)
         .outcome("changed")
@@ -103,10 +93,8 @@ fn mail_new_address(
 /// The user a change token is bound to: it must name a user whose address is still `email`,
 /// and a signed-in caller must be that user. Also returns the caller's session, if any.
 async fn bound_user(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     claims: &EmailClaims,
 ) -> Result<(User, Option<Caller>), ApiError> {
     let unauthorized = |code| Err(ApiError::Unauthorized(code));
@@ -119,7 +107,7 @@ async fn bound_user(
     if bound.email.to_lowercase() != claims.email {
         return unauthorized(ErrorCode::InvalidToken);
     }
-    let session = lookup_session_on(state, ctx, conn, headers, Source::CacheOrDatabase).await?;
+    let session = lookup_session_on(ctx, conn, Source::CacheOrDatabase).await?;
     if session.as_ref().is_some_and(|s| s.user.id != bound.id) {
         return unauthorized(ErrorCode::InvalidUser);
     }

@@ -4,21 +4,20 @@
 
 mod change;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use serde_json::json;
 
+use super::AuthContext;
 use super::response::{redirect, redirect_or_json};
 use super::session_guard::{Source, issue_session, lookup_session_on};
 use super::zod::link_query;
-use super::{AuthRequest, ResponseHeaders};
 use crate::auth::audit::Audit;
 use crate::auth::callback_url::append_query;
 use crate::auth::email_token::{self, EmailClaims, TokenError};
 use crate::auth::{sessions, users};
 use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::state::AppState;
 
 /// Follow an e-mailed verification link.
 ///
@@ -41,19 +40,14 @@ use crate::state::AppState;
     security((), ("bearerSession" = []), ("sessionCookie" = []))
 )]
 #[get("/verify-email")]
-pub async fn verify_email(
-    state: web::Data<AppState>,
-    ctx: AuthRequest,
-    http: HttpRequest,
-    headers: ResponseHeaders,
-) -> Result<HttpResponse, ApiError> {
-    let query = link_query(http.query_string(), &state.origins)?;
+pub async fn verify_email(ctx: AuthContext, http: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let query = link_query(http.query_string(), &ctx.origins)?;
     let callback = query.callback_url.as_deref().filter(|c| !c.is_empty());
-    let result = match email_token::verify(&state.config.secrets, &query.token) {
+    let result = match email_token::verify(&ctx.config.secrets, &query.token) {
         Ok(claims) if claims.update_to.is_some() => {
-            change::confirm_change(&state, &ctx, &headers, &claims, callback).await
+            change::confirm_change(&ctx, &claims, callback).await
         }
-        Ok(claims) => verify_address(&state, &ctx, &headers, &claims, callback).await,
+        Ok(claims) => verify_address(&ctx, &claims, callback).await,
         Err(TokenError::Expired) => Err(ApiError::Unauthorized(ErrorCode::TokenExpired)),
         Err(TokenError::Invalid) => Err(ApiError::Unauthorized(ErrorCode::InvalidToken)),
     };
@@ -71,13 +65,11 @@ pub async fn verify_email(
 /// A plain verification token: mark the address verified, then optionally sign in, in one
 /// transaction.
 async fn verify_address(
-    state: &AppState,
-    ctx: &AuthRequest,
-    headers: &ResponseHeaders,
+    ctx: &AuthContext,
     claims: &EmailClaims,
     callback: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = ctx.conn().await?;
     let Some(user) = users::find_by_email(&mut conn, &claims.email).await? else {
         return Err(ApiError::Unauthorized(ErrorCode::UserNotFound));
     };
@@ -90,8 +82,8 @@ async fn verify_address(
     }
     conn.transaction(async |conn| {
         users::mark_verified(conn, &claims.email).await?;
-        if state.config.flows.auto_sign_in_after_verification {
-            sign_in_verified(state, ctx, conn, headers, &user, &claims.email).await?;
+        if ctx.config.flows.auto_sign_in_after_verification {
+            sign_in_verified(ctx, conn, &user, &claims.email).await?;
         }
         diesel::QueryResult::Ok(())
     })
@@ -103,22 +95,20 @@ async fn verify_address(
 /// `autoSignInAfterVerification`: keep the caller's session when it is this address's, else
 /// start one, and set its cookie.
 async fn sign_in_verified(
-    state: &AppState,
-    ctx: &AuthRequest,
+    ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
-    headers: &ResponseHeaders,
     user: &User,
     email: &str,
 ) -> diesel::QueryResult<()> {
-    let current = lookup_session_on(state, ctx, conn, headers, Source::CacheOrDatabase).await?;
+    let current = lookup_session_on(ctx, conn, Source::CacheOrDatabase).await?;
     let token = match current {
         Some(current) if current.user.email == email => current.session.token,
         _ => {
-            let lifetime = state.config.session.expires_in;
-            sessions::create(conn, &user.id, &ctx.client, lifetime)
+            let lifetime = ctx.config.session.expires_in;
+            sessions::create(conn, &user.id, &ctx.request.client, lifetime)
                 .await?
                 .token
         }
     };
-    issue_session(state, ctx, conn, headers, &token, None, false).await
+    issue_session(ctx, conn, &token, None, false).await
 }
