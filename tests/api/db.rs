@@ -1,12 +1,10 @@
 //! Migrations (Better Auth's exact schema, adopting a database Better Auth already migrated) and TLS.
 
-use crate::helpers as common;
-
 use better_auth_actix::db::{ConnectOptions, run_migrations};
-use common::{TestApp, empty_database, query_text, sql, test_config};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl as _;
-use serde_json::json;
+
+use crate::helpers::{TestApp, empty_database, fresh_database, query_text, sql, test_config};
 
 const BETTER_AUTH_DDL: &str = include_str!("../fixtures/better-auth-1.7-schema.sql");
 
@@ -71,13 +69,8 @@ async fn migrations_adopt_a_database_better_auth_created_without_changing_data()
     assert!(run_migrations(&url).await.unwrap().is_empty(), "idempotent");
 
     let app = TestApp::start(test_config(&url)).await;
-    let response = app
-        .auth_post(
-            "/sign-in/email",
-            &json!({"email": "node@example.com", "password": "password123"}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    let response = app.sign_in("node@example.com", "password123").await;
+    assert_eq!(response.status, 200);
 }
 
 #[tokio::test]
@@ -152,18 +145,9 @@ async fn sslmode_is_honoured_against_a_tls_enabled_postgres() {
 async fn the_server_runs_over_a_tls_database_connection() {
     let url = format!(
         "{}?sslmode=require",
-        common::fresh_database().replace("127.0.0.1", "localhost")
+        fresh_database().replace("127.0.0.1", "localhost")
     );
     let app = TestApp::start(test_config(&url)).await;
-    app.sign_up("TLS", &common::random_email(), "password123")
-        .await;
-    assert_eq!(
-        app.client
-            .get(app.url("/ready"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    app.sign_up().await;
+    assert_eq!(app.get("/ready").await.status, 200);
 }

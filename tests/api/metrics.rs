@@ -1,19 +1,18 @@
 //! `GET /metrics`: Prometheus text with requests by route pattern and status, the database pool,
 //! the password-hash queue and the rate limiter's 429s.
 
-use crate::helpers as common;
-
-use common::{TestApp, header, random_email};
 use serde_json::json;
 
+use crate::helpers::TestApp;
+
 async fn scrape(app: &TestApp) -> String {
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status, 200);
     assert_eq!(
-        header(response.headers(), "content-type").as_deref(),
+        response.header("content-type").as_deref(),
         Some("text/plain; version=0.0.4")
     );
-    response.text().await.unwrap()
+    response.text
 }
 
 /// The value of the sample named exactly `series` (name and labels), if present.
@@ -30,29 +29,14 @@ fn requests(method: &str, route: &str, status: u16) -> String {
 #[tokio::test]
 async fn requests_are_counted_by_route_pattern_and_status_never_by_raw_path() {
     let app = TestApp::spawn().await;
-    let (client, _) = app.user(&random_email(), "password-123").await;
+    let alice = app.sign_up().await;
     let task = "0b6f3a55-4d7e-4c55-a0a2-5f8a77f1e2a1";
-    let session = client
-        .get(app.url("/api/auth/get-session"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(session.status(), 200);
+    assert_eq!(alice.get("/api/auth/get-session").await.status, 200);
     for _ in 0..2 {
-        let missing = client
-            .get(app.url(&format!("/api/tasks/{task}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(missing.status(), 404);
+        let missing = alice.get(&format!("/api/tasks/{task}")).await;
+        assert_eq!(missing.status, 404);
     }
-    let unknown = app
-        .client
-        .get(app.url("/no/such/path/42"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 404);
+    assert_eq!(app.get("/no/such/path/42").await.status, 404);
 
     let text = scrape(&app).await;
     assert_eq!(
@@ -84,7 +68,7 @@ async fn requests_are_counted_by_route_pattern_and_status_never_by_raw_path() {
 #[tokio::test]
 async fn the_pool_and_the_password_hash_queue_are_reported() {
     let app = TestApp::spawn_with(|c| c.hash_concurrency = 3).await;
-    app.sign_up("Pool", &random_email(), "password-123").await;
+    app.sign_up().await;
     let text = scrape(&app).await;
     let max = sample(&text, r#"db_pool_connections{state="max"}"#).unwrap();
     assert_eq!(max, app.config.database_pool_size as f64);
@@ -106,9 +90,9 @@ async fn rate_limit_rejections_are_counted() {
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(
-            app.auth_post("/sign-in/email", &body)
+            app.post("/api/auth/sign-in/email", &body)
                 .await
-                .status()
+                .status
                 .as_u16(),
         );
     }

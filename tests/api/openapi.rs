@@ -1,13 +1,12 @@
 //! The OpenAPI document: pinned in `openapi/openapi.json`, served at `/api/openapi.json`, and
 //! complete for the task API (summaries, schemas, examples, security on every operation).
 
-use crate::helpers as common;
-
 use std::collections::HashSet;
 
 use better_auth_actix::routes;
-use common::TestApp;
 use serde_json::Value;
+
+use crate::helpers::TestApp;
 
 const REGENERATE: &str = "cargo run -q -- openapi > openapi/openapi.json";
 
@@ -183,20 +182,11 @@ fn every_error_status_is_documented_with_the_envelope() {
 #[tokio::test]
 async fn the_server_serves_the_same_document_and_swagger_ui() {
     let app = TestApp::spawn().await;
-    let served: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served = app.get("/api/openapi.json").await.json();
     assert_eq!(served, document());
-    let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
-    assert_eq!(docs.status(), 200);
-    let html = docs.text().await.unwrap();
-    assert!(html.contains("swagger-ui"), "{html}");
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger-ui"), "{}", docs.text);
 }
 
 #[test]

@@ -2,18 +2,17 @@
 //! fast; a database that drops every connection under write load (what a restart does) gives only
 //! 201s and 503s, loses no acknowledged write, and the server recovers by itself.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{TestApp, query_text, sql, test_config};
 use reqwest::Method;
 use serde_json::json;
-use tasks_support::{Client, Form, new_user, send};
 use tokio::sync::Mutex;
+
+use crate::helpers::database::server_url;
+use crate::helpers::tasks::Form;
+use crate::helpers::{TestApp, query_text, sql, test_config};
 
 #[tokio::test]
 async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
@@ -23,39 +22,21 @@ async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
     let app = TestApp::start(config).await;
     let started = Instant::now();
     for path in ["/api/tasks", "/api/auth/get-session"] {
-        let response = TestApp::new_client()
-            .get(app.url(path))
-            .bearer_auth("some-session-token")
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.status(), 503, "{path}");
-        assert_eq!(
-            common::header(response.headers(), "retry-after").as_deref(),
-            Some("2")
-        );
-        let body: serde_json::Value = response.json().await.expect("json");
-        assert_eq!(body["code"], "SERVICE_UNAVAILABLE", "{path}");
+        let response = app
+            .send(Method::GET, path, "some-session-token", None)
+            .await;
+        assert_eq!(response.status, 503, "{path}");
+        assert_eq!(response.header("retry-after").as_deref(), Some("2"));
+        assert_eq!(response.json()["code"], "SERVICE_UNAVAILABLE", "{path}");
     }
-    let sign_in = app
-        .auth_post(
-            "/sign-in/email",
-            &json!({"email": "a@example.com", "password": "password123"}),
-        )
-        .await;
-    assert_eq!(sign_in.status(), 503);
+    let sign_in = app.sign_in("a@example.com", "password123").await;
+    assert_eq!(sign_in.status, 503);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );
-    let ready = app
-        .client
-        .get(app.url("/ready"))
-        .send()
-        .await
-        .expect("ready");
-    assert_eq!(ready.status(), 503);
+    assert_eq!(app.get("/ready").await.status, 503);
 }
 
 /// Closes the test database to new connections and terminates every open one, as a restart does,
@@ -66,7 +47,7 @@ async fn restart_database(database_url: String, down: Duration) {
         .next()
         .unwrap_or_default()
         .to_owned();
-    let admin = format!("{}/postgres", common::server_url());
+    let admin = format!("{}/postgres", server_url());
     let close = format!(
         "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
          SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
@@ -85,7 +66,7 @@ async fn restart_database(database_url: String, down: Duration) {
 #[tokio::test]
 async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknowledged_write() {
     let app = Arc::new(TestApp::spawn_with(|c| c.database_timeout = Duration::from_secs(1)).await);
-    let user = Arc::new(new_user(&app).await);
+    let user = Arc::new(app.sign_up().await);
     let acknowledged = Arc::new(Mutex::new(HashSet::new()));
     let statuses = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(4);
@@ -98,19 +79,20 @@ async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknow
                 while Instant::now() < deadline {
                     n += 1;
                     let body = json!({"title": format!("w{writer}-{n}")});
-                    let reply =
-                        send(&app, Method::POST, "/api/tasks", &user.token, Some(&body)).await;
-                    if reply.status == 201 {
+                    let response = app
+                        .send(Method::POST, "/api/tasks", &user.token, Some(&body))
+                        .await;
+                    if response.status == 201 {
                         acknowledged
                             .lock()
                             .await
-                            .insert(reply.json()["id"].to_string());
+                            .insert(response.json()["id"].to_string());
                     } else {
-                        assert_eq!(reply.status, 503, "{}", reply.text);
-                        assert_eq!(reply.json()["code"], "SERVICE_UNAVAILABLE");
-                        assert!(reply.header("retry-after").is_some());
+                        assert_eq!(response.status, 503, "{}", response.text);
+                        assert_eq!(response.json()["code"], "SERVICE_UNAVAILABLE");
+                        assert!(response.header("retry-after").is_some());
                     }
-                    statuses.lock().await.push(reply.status.as_u16());
+                    statuses.lock().await.push(response.status.as_u16());
                 }
             })
         })
@@ -125,11 +107,7 @@ async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknow
     assert!(statuses.contains(&201), "no write succeeded");
 
     // Recovered by itself: a write after the outage succeeds, and every acknowledged one is there.
-    let tasks = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let tasks = app.tasks(&user, Form::Plain);
     let after = tasks.create(json!({"title": "after the restart"})).await;
     assert!(after["id"].is_i64());
     let stored: HashSet<String> = query_text(

@@ -2,14 +2,12 @@
 //! connections, answers every request already sent, finishes in-flight ones within the grace
 //! period, closes the pool and exits 0.
 
-use crate::helpers as common;
-
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{SECRET, drop_database, fresh_database};
+use crate::helpers::{SECRET, drop_database, fresh_database};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

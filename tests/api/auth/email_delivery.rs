@@ -1,15 +1,13 @@
 //! E-mail delivery: the outbox default, SMTP message format, and that a broken or hanging mail
 //! server never changes or delays a response.
 
-use crate::helpers as common;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{TestApp, random_email};
 use serde_json::json;
 
-const SENT: &str = r#"{"status":true,"message":"If this email exists in our system, check your email for the reset link"}"#;
+use super::RESET_SENT;
+use crate::helpers::{TestApp, TestResponse};
 
 async fn eml_files(dir: &PathBuf, count: usize) -> Vec<String> {
     for _ in 0..100 {
@@ -30,6 +28,11 @@ async fn eml_files(dir: &PathBuf, count: usize) -> Vec<String> {
     panic!("no .eml file in {}", dir.display());
 }
 
+async fn request_reset(app: &TestApp, email: &str) -> TestResponse {
+    app.post("/api/auth/request-password-reset", &json!({"email": email}))
+        .await
+}
+
 #[tokio::test]
 async fn without_smtp_each_message_is_written_to_the_outbox_as_eml() {
     let dir = std::env::temp_dir().join(format!(
@@ -38,12 +41,9 @@ async fn without_smtp_each_message_is_written_to_the_outbox_as_eml() {
     ));
     let outbox = dir.clone();
     let app = TestApp::spawn_with(move |c| c.email.outbox_dir = outbox).await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
-    let response = app
-        .auth_post("/request-password-reset", &json!({"email": email}))
-        .await;
-    assert_eq!(response.text().await.unwrap(), SENT);
+    let email = app.sign_up().await.email;
+    let response = request_reset(&app, &email).await;
+    assert_eq!(response.text, RESET_SENT);
     let files = eml_files(&dir, 1).await;
     let message = &files[0];
     assert!(message.contains("Subject: Reset your password"));
@@ -58,10 +58,7 @@ async fn without_smtp_each_message_is_written_to_the_outbox_as_eml() {
 async fn smtp_messages_come_from_email_from_with_a_text_and_an_html_part() {
     let (app, smtp) =
         TestApp::spawn_with_smtp(|c| c.email.from = "Example <auth@example.com>".into()).await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
-    app.auth_post("/request-password-reset", &json!({"email": email}))
-        .await;
+    request_reset(&app, &app.sign_up().await.email).await;
     let message = smtp.next(0).await;
     assert_eq!(message.from, "auth@example.com");
     let data = message.unfolded();
@@ -80,13 +77,9 @@ async fn a_refusing_mail_server_does_not_change_the_response() {
     let url = format!("smtp://{}", closed.local_addr().unwrap());
     drop(closed);
     let app = TestApp::spawn_with(move |c| c.email.smtp_url = Some(url.into())).await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
-    let response = app
-        .auth_post("/request-password-reset", &json!({"email": email}))
-        .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.text().await.unwrap(), SENT);
+    let response = request_reset(&app, &app.sign_up().await.email).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text, RESET_SENT);
 }
 
 #[tokio::test]
@@ -101,13 +94,9 @@ async fn a_hanging_mail_server_does_not_delay_the_response() {
         }
     });
     let app = TestApp::spawn_with(move |c| c.email.smtp_url = Some(url.into())).await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
-    let response = tokio::time::timeout(
-        Duration::from_secs(10),
-        app.auth_post("/request-password-reset", &json!({"email": email})),
-    )
-    .await
-    .expect("the response must not wait for the mail server");
-    assert_eq!(response.text().await.unwrap(), SENT);
+    let email = app.sign_up().await.email;
+    let response = tokio::time::timeout(Duration::from_secs(10), request_reset(&app, &email))
+        .await
+        .expect("the response must not wait for the mail server");
+    assert_eq!(response.text, RESET_SENT);
 }

@@ -1,13 +1,11 @@
 //! The JWT plugin: `GET /api/auth/token`, `GET /api/auth/jwks`, `set-auth-jwt` on get-session,
 //! keys stored in Better Auth's format, rotation, and independent verification of our tokens.
 
-use crate::helpers as common;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{SECRET, TestApp, header, query_text, random_email, sql};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::Jwk};
+use reqwest::Method;
 use serde_json::Value;
+
+use crate::helpers::{SECRET, TestApp, TestUser, jwt, query_text, sql};
 
 /// RFC 8032 §7.1 test 1, as a private JWK encrypted (by `scripts/xchacha_decrypt.py`, an
 /// independent implementation) under `SECRET` with a fixed nonce: a row as Better Auth writes it.
@@ -15,47 +13,38 @@ const RFC8032_PUBLIC: &str =
     r#"{"crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kty":"OKP"}"#;
 const RFC8032_SEALED: &str = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b77f509143372ea01530d5b6ecbdb01c1ba195a96a746e1cd41a15fe5a5052672efe24449dde07c62e029bd73c0fe5f4e526299d6deba38a9e8ba469d7a65e9ee1c7007275eed8e7a8fb6e2aefbd8c5307b0a1441b6e32e509b6fec162b33a0ab7dd5428fc83a7e79d17e9f380584eb51b3ba725fc56bb3b7c95f11b68384b1ee5833e4c5707f41ebe2049b0d46a97b4b80e";
 
-/// The header and payload of a compact JWT, key order preserved.
-fn parts(jwt: &str) -> (Value, Value) {
-    let mut it = jwt.split('.');
-    let mut next =
-        || serde_json::from_slice(&URL_SAFE_NO_PAD.decode(it.next().unwrap()).unwrap()).unwrap();
-    (next(), next())
-}
-
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object().unwrap().keys().map(String::as_str).collect()
 }
 
 async fn jwks(app: &TestApp) -> Value {
-    let response = app.auth_get("/jwks").await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let response = app.get("/api/auth/jwks").await;
+    assert_eq!(response.status, 200);
+    response.json()
 }
 
-async fn token(app: &TestApp) -> String {
-    let response = app.auth_get("/token").await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
+async fn token(user: &TestUser) -> String {
+    let response = user.get("/api/auth/token").await;
+    assert_eq!(response.status, 200);
+    let body = response.json();
     assert_eq!(keys(&body), ["token"]);
     body["token"].as_str().unwrap().to_owned()
 }
 
 /// Verifies with the public JWK served by `/jwks`, through jsonwebtoken's own JWK import.
-fn verify_with_jwks(jwt: &str, set: &Value) -> Value {
-    let (header, _) = parts(jwt);
+fn verify_with_jwks(token: &str, set: &Value) -> Value {
     let jwk = set["keys"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|k| k["kid"] == header["kid"])
+        .find(|k| k["kid"] == jwt::header(token)["kid"])
         .expect("kid in /jwks");
     let jwk: Jwk = serde_json::from_value(jwk.clone()).unwrap();
     let key = DecodingKey::from_jwk(&jwk).unwrap();
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_issuer(&["http://localhost:3000"]);
     validation.set_audience(&["http://localhost:3000"]);
-    jsonwebtoken::decode::<Value>(jwt, &key, &validation)
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
         .expect("verifies")
         .claims
 }
@@ -73,19 +62,19 @@ fn insert_key(db: &str, id: &str, private: &str, created: &str, expires: &str) {
 #[tokio::test]
 async fn get_session_with_a_session_sends_a_fresh_eddsa_jwt_in_set_auth_jwt() {
     let app = TestApp::spawn().await;
-    let signed_up = app.sign_up("Alice", &random_email(), "password123").await;
-    let response = app.auth_get("/get-session").await;
-    assert_eq!(response.status(), 200);
+    let alice = app.sign_up().await;
+    let response = alice.get("/api/auth/get-session").await;
+    assert_eq!(response.status, 200);
     assert_eq!(
-        header(response.headers(), "access-control-expose-headers").as_deref(),
+        response.header("access-control-expose-headers").as_deref(),
         Some("set-auth-jwt")
     );
-    let jwt = header(response.headers(), "set-auth-jwt").expect("set-auth-jwt");
-    let (jwt_header, payload) = parts(&jwt);
+    let token = response.header("set-auth-jwt").expect("set-auth-jwt");
+    let payload = jwt::payload(&token);
     let kid =
         query_text(&app.database_url, "SELECT id AS value FROM jwks").expect("a key was minted");
     assert_eq!(
-        jwt_header.to_string(),
+        jwt::header(&token).to_string(),
         format!(r#"{{"alg":"EdDSA","kid":"{kid}"}}"#)
     );
     assert_eq!(
@@ -105,7 +94,7 @@ async fn get_session_with_a_session_sends_a_fresh_eddsa_jwt_in_set_auth_jwt() {
             "aud"
         ]
     );
-    let user = &signed_up["user"];
+    let user = &alice.signed_up["user"];
     for field in [
         "name",
         "email",
@@ -124,56 +113,46 @@ async fn get_session_with_a_session_sends_a_fresh_eddsa_jwt_in_set_auth_jwt() {
     );
     assert_eq!(payload["iss"], "http://localhost:3000");
     assert_eq!(payload["aud"], "http://localhost:3000");
-    verify_with_jwks(&jwt, &jwks(&app).await);
+    verify_with_jwks(&token, &jwks(&app).await);
 }
 
 #[tokio::test]
 async fn get_session_without_a_session_sends_no_jwt() {
     let app = TestApp::spawn().await;
-    let response = app.auth_get("/get-session").await;
-    assert_eq!(response.status(), 200);
-    assert!(header(response.headers(), "set-auth-jwt").is_none());
-    assert!(header(response.headers(), "access-control-expose-headers").is_none());
-    assert_eq!(response.text().await.unwrap(), "null");
+    let response = app.get("/api/auth/get-session").await;
+    assert_eq!(response.status, 200);
+    assert!(response.header("set-auth-jwt").is_none());
+    assert!(response.header("access-control-expose-headers").is_none());
+    assert_eq!(response.text, "null");
 }
 
 #[tokio::test]
 async fn token_without_a_session_returns_401() {
     let app = TestApp::spawn().await;
-    let response = app.auth_get("/token").await;
-    assert_eq!(response.status(), 401);
+    let response = app.get("/api/auth/token").await;
+    assert_eq!(response.status, 401);
     assert_eq!(
-        response.text().await.unwrap(),
+        response.text,
         r#"{"message":"Unauthorized","code":"UNAUTHORIZED"}"#
     );
     let response = app
-        .client
-        .get(app.url("/api/auth/token"))
-        .bearer_auth("not-a-session-token")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
+        .send(Method::GET, "/api/auth/token", "not-a-session-token", None)
+        .await;
+    assert_eq!(response.status, 401);
 }
 
 #[tokio::test]
 async fn token_works_with_a_bearer_session_and_verifies_with_the_public_jwk() {
     let app = TestApp::spawn().await;
-    let body = app.sign_up("Bob", &random_email(), "password123").await;
-    let response = TestApp::new_client()
-        .get(app.url("/api/auth/token"))
-        .bearer_auth(body["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let jwt = response.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let claims = verify_with_jwks(&jwt, &jwks(&app).await);
-    assert_eq!(claims["sub"], body["user"]["id"]);
-    assert_eq!(claims["email"], body["user"]["email"]);
+    let bob = app.sign_up().await;
+    let response = app
+        .send(Method::GET, "/api/auth/token", &bob.token, None)
+        .await;
+    assert_eq!(response.status, 200);
+    let token = response.json()["token"].as_str().unwrap().to_owned();
+    let claims = verify_with_jwks(&token, &jwks(&app).await);
+    assert_eq!(claims["sub"], bob.id.as_str());
+    assert_eq!(claims["email"], bob.email.as_str());
 }
 
 #[tokio::test]
@@ -275,24 +254,19 @@ async fn a_key_row_in_better_auths_exact_format_is_decrypted_and_used() {
         "now()",
         "NULL",
     );
-    app.sign_up("Carol", &random_email(), "password123").await;
-    let jwt = token(&app).await;
-    let (jwt_header, _) = parts(&jwt);
-    assert_eq!(jwt_header["kid"], "rfc8032rfc8032rfc8032rfc8032rfc8");
+    let carol = app.sign_up().await;
+    let token = token(&carol).await;
+    assert_eq!(
+        jwt::header(&token)["kid"],
+        "rfc8032rfc8032rfc8032rfc8032rfc8"
+    );
     // The RFC's public key verifies the signature.
     let key =
         DecodingKey::from_ed_components("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").unwrap();
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&["http://localhost:3000"]);
-    jsonwebtoken::decode::<Value>(&jwt, &key, &validation).expect("signed with the RFC 8032 key");
-    assert_eq!(
-        query_text(
-            &app.database_url,
-            "SELECT count(*)::text AS value FROM jwks"
-        )
-        .as_deref(),
-        Some("1")
-    );
+    jsonwebtoken::decode::<Value>(&token, &key, &validation).expect("signed with the RFC 8032 key");
+    assert_eq!(app.count("jwks"), 1);
 }
 
 #[tokio::test]
@@ -306,11 +280,11 @@ async fn a_key_encrypted_under_another_secret_fails_with_500() {
         "now()",
         "NULL",
     );
-    app.sign_up("Dan", &random_email(), "password123").await;
-    let response = app.auth_get("/token").await;
-    assert_eq!(response.status(), 500);
+    let dan = app.sign_up().await;
+    let response = dan.get("/api/auth/token").await;
+    assert_eq!(response.status, 500);
     assert_eq!(
-        response.text().await.unwrap(),
+        response.text,
         r#"{"message":"Internal Server Error","code":"INTERNAL_SERVER_ERROR"}"#
     );
 }
@@ -318,16 +292,9 @@ async fn a_key_encrypted_under_another_secret_fails_with_500() {
 #[tokio::test]
 async fn concurrent_first_requests_mint_exactly_one_key() {
     let app = TestApp::spawn().await;
-    let requests = (0..12).map(|_| app.client.get(app.url("/api/auth/jwks")).send());
+    let requests = (0..12).map(|_| app.get("/api/auth/jwks"));
     for response in futures_util::future::join_all(requests).await {
-        assert_eq!(response.unwrap().status(), 200);
+        assert_eq!(response.status, 200);
     }
-    assert_eq!(
-        query_text(
-            &app.database_url,
-            "SELECT count(*)::text AS value FROM jwks"
-        )
-        .as_deref(),
-        Some("1")
-    );
+    assert_eq!(app.count("jwks"), 1);
 }

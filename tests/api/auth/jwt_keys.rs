@@ -1,19 +1,22 @@
 //! JWT keys over time: rotation and grace, versioned secrets, HS256, issuer/audience/lifetime
 //! settings, and the EdDSA verifier the task API uses.
 
-use crate::helpers as common;
-
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use better_auth_actix::auth::{jwks, jwt_sign, jwt_verify};
 use better_auth_actix::config::{Config, JwtAlg};
-use common::{SECRET, TestApp, header, query_text, random_email, sql};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::helpers::jwt::part;
+use crate::helpers::{
+    Fetch as _, SECRET, TestApp, TestUser, fresh_database, query_text, sql, test_config,
+};
 
 const OLD: &str = "old-secret-0123456789-abcdefghijklmnopqrstu";
 const NEW: &str = "new-secret-0123456789-abcdefghijklmnopqrstu";
@@ -28,24 +31,14 @@ struct Claims {
     email: String,
 }
 
-fn part(jwt: &str, index: usize) -> Value {
-    let segment = jwt.split('.').nth(index).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).unwrap()).unwrap()
-}
-
-async fn signed_in(app: &TestApp) -> Value {
-    app.sign_up("Alice", &random_email(), "password123").await
-}
-
-async fn token(app: &TestApp) -> String {
-    let response = app.auth_get("/token").await;
-    assert_eq!(response.status(), 200, "{:?}", response.text().await);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
+async fn token(user: &TestUser) -> String {
+    let response = user.get("/api/auth/token").await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()["token"].as_str().unwrap().to_owned()
 }
 
 async fn kids(app: &TestApp) -> Vec<String> {
-    let set: Value = app.auth_get("/jwks").await.json().await.unwrap();
+    let set = app.get("/api/auth/jwks").await.json();
     set["keys"]
         .as_array()
         .unwrap()
@@ -63,14 +56,6 @@ async fn verify(app: &TestApp, config: &Config, jwt: &str) -> Option<Claims> {
         .unwrap()
 }
 
-fn count_keys(app: &TestApp) -> String {
-    query_text(
-        &app.database_url,
-        "SELECT count(*)::text AS value FROM jwks",
-    )
-    .unwrap()
-}
-
 fn rotated(config: &mut Config) {
     config.secrets = vec![NEW.into(), OLD.into()];
     config.secret_versions = vec![2, 1];
@@ -80,8 +65,8 @@ fn rotated(config: &mut Config) {
 async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_period_ends() {
     let app =
         TestApp::spawn_with(|c| c.jwt.rotation_interval = Some(Duration::from_secs(60))).await;
-    signed_in(&app).await;
-    let first = token(&app).await;
+    let alice = app.sign_up().await;
+    let first = token(&alice).await;
     let a = part(&first, 0)["kid"].as_str().unwrap().to_owned();
     let lifetime = query_text(
         &app.database_url,
@@ -93,7 +78,7 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
         "expiresAt = createdAt + interval"
     );
     assert_eq!(
-        token(&app).await.split('.').next(),
+        token(&alice).await.split('.').next(),
         first.split('.').next(),
         "a live key is reused"
     );
@@ -102,7 +87,7 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
         &app.database_url,
         r#"UPDATE jwks SET "createdAt" = now() - interval '2 hours', "expiresAt" = now() - interval '1 hour'"#,
     );
-    let second = token(&app).await;
+    let second = token(&alice).await;
     let b = part(&second, 0)["kid"].as_str().unwrap().to_owned();
     assert_ne!(a, b, "an expired key no longer signs");
     assert_eq!(
@@ -126,14 +111,14 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
     );
     assert!(verify(&app, &app.config, &first).await.is_none());
     assert!(verify(&app, &app.config, &second).await.is_some());
-    assert_eq!(count_keys(&app), "2");
+    assert_eq!(app.count("jwks"), 2);
 }
 
 #[tokio::test]
 async fn the_newest_live_key_signs_and_an_expired_newer_key_does_not_shadow_it() {
     let app = TestApp::spawn().await;
-    signed_in(&app).await;
-    let old = part(&token(&app).await, 0)["kid"]
+    let alice = app.sign_up().await;
+    let old = part(&token(&alice).await, 0)["kid"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -143,7 +128,7 @@ async fn the_newest_live_key_signs_and_an_expired_newer_key_does_not_shadow_it()
             r#"INSERT INTO jwks VALUES ('expiredexpiredexpiredexpiredexpi', '{RFC8032_PUBLIC}', '"x"', now() + interval '1 minute', now() - interval '1 second', 'EdDSA', 'Ed25519')"#
         ),
     );
-    assert_eq!(part(&token(&app).await, 0)["kid"], old.as_str());
+    assert_eq!(part(&token(&alice).await, 0)["kid"], old.as_str());
     sql(
         &app.database_url,
         &format!(
@@ -151,15 +136,10 @@ async fn the_newest_live_key_signs_and_an_expired_newer_key_does_not_shadow_it()
         ),
     );
     // Signing a legacy row (alg/crv NULL) with the old secret needs it configured: rotate.
-    let app2 = TestApp::start({
-        let mut c = app.config.clone();
-        rotated(&mut c);
-        c
-    })
-    .await;
-    app2.sign_up("Bob", &random_email(), "password123").await;
+    let app2 = app.sibling(rotated).await;
+    let bob = app2.sign_up().await;
     assert_eq!(
-        part(&token(&app2).await, 0)["kid"],
+        part(&token(&bob).await, 0)["kid"],
         "newestnewestnewestnewestnewestne"
     );
 }
@@ -167,13 +147,13 @@ async fn the_newest_live_key_signs_and_an_expired_newer_key_does_not_shadow_it()
 #[tokio::test]
 async fn after_secret_rotation_old_cookies_and_old_keys_still_work_and_new_keys_use_the_new_version()
  {
-    let db = common::fresh_database();
-    let mut old = common::test_config(&db);
+    let db = fresh_database();
+    let mut old = test_config(&db);
     old.secrets = vec![OLD.into()];
     let app1 = TestApp::start(old.clone()).await;
-    let signed_up = app1.sign_up("Alice", &random_email(), "password123").await;
-    let cookie_token = signed_up["token"].as_str().unwrap();
-    let first = token(&app1).await;
+    let alice = app1.sign_up().await;
+    let cookie_token = alice.token.as_str();
+    let first = token(&alice).await;
     let private = query_text(&db, r#"SELECT "privateKey" AS value FROM jwks"#).unwrap();
     assert!(!private.contains("$ba$"), "a single secret writes bare hex");
 
@@ -181,42 +161,31 @@ async fn after_secret_rotation_old_cookies_and_old_keys_still_work_and_new_keys_
     rotated(&mut new);
     let app2 = TestApp::start(new.clone()).await;
     let signed = better_auth_actix::auth::crypto::sign_value(&OLD.into(), cookie_token);
-    let response = TestApp::new_client()
-        .get(app2.url("/api/auth/get-session"))
-        .header(
-            "cookie",
-            format!(
-                "better-auth.session_token={}",
-                better_auth_actix::auth::cookies::encode_uri_component(&signed)
-            ),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let jwt =
-        header(response.headers(), "set-auth-jwt").expect("the old key still decrypts and signs");
+    let cookie = format!(
+        "better-auth.session_token={}",
+        better_auth_actix::auth::cookies::encode_uri_component(&signed)
+    );
+    let response = app2
+        .request(Method::GET, "/api/auth/get-session")
+        .header("cookie", &cookie)
+        .fetch()
+        .await;
+    assert_eq!(response.status, 200);
+    let jwt = response
+        .header("set-auth-jwt")
+        .expect("the old key still decrypts and signs");
     assert_eq!(part(&jwt, 0)["kid"], part(&first, 0)["kid"]);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["session"]["token"], cookie_token);
+    assert_eq!(response.json()["session"]["token"], cookie_token);
 
     // New keys are enveloped with the current version.
     sql(
         &db,
         r#"UPDATE jwks SET "expiresAt" = now() - interval '1 second'"#,
     );
-    app2.client
-        .get(app2.url("/api/auth/get-session"))
-        .header(
-            "cookie",
-            format!(
-                "better-auth.session_token={}",
-                better_auth_actix::auth::cookies::encode_uri_component(&signed)
-            ),
-        )
-        .send()
-        .await
-        .unwrap();
+    app2.request(Method::GET, "/api/auth/get-session")
+        .header("cookie", &cookie)
+        .fetch()
+        .await;
     let newest = query_text(
         &db,
         r#"SELECT "privateKey" AS value FROM jwks ORDER BY "createdAt" DESC LIMIT 1"#,
@@ -232,8 +201,8 @@ async fn after_secret_rotation_old_cookies_and_old_keys_still_work_and_new_keys_
     legacy.secret_versions = vec![2];
     legacy.legacy_secret = Some(OLD.into());
     let app3 = TestApp::start(legacy).await;
-    app3.sign_up("Bob", &random_email(), "password123").await;
-    assert_eq!(part(&token(&app3).await, 0)["kid"], part(&first, 0)["kid"]);
+    let bob = app3.sign_up().await;
+    assert_eq!(part(&token(&bob).await, 0)["kid"], part(&first, 0)["kid"]);
 }
 
 #[tokio::test]
@@ -245,14 +214,14 @@ async fn a_versioned_key_under_a_retired_secret_version_fails_with_500() {
             r#"INSERT INTO jwks VALUES ('retiredretiredretiredretiredreti', '{RFC8032_PUBLIC}', '"$ba$7${RFC8032_SEALED_OLD}"', now(), NULL, 'EdDSA', 'Ed25519')"#
         ),
     );
-    signed_in(&app).await;
-    assert_eq!(app.auth_get("/token").await.status(), 500);
+    let alice = app.sign_up().await;
+    assert_eq!(alice.get("/api/auth/token").await.status, 500);
     sql(
         &app.database_url,
         &format!(r#"UPDATE jwks SET "privateKey" = '"$ba$1${RFC8032_SEALED_OLD}"'"#),
     );
     assert_eq!(
-        part(&token(&app).await, 0)["kid"],
+        part(&token(&alice).await, 0)["kid"],
         "retiredretiredretiredretiredreti"
     );
 }
@@ -265,8 +234,8 @@ async fn issuer_audience_and_lifetime_follow_the_configuration() {
         c.jwt.expires_in = Duration::from_secs(3600);
     })
     .await;
-    signed_in(&app).await;
-    let jwt = token(&app).await;
+    let alice = app.sign_up().await;
+    let jwt = token(&alice).await;
     let payload = part(&jwt, 1);
     assert_eq!(
         (payload["iss"].as_str(), payload["aud"].as_str()),
@@ -294,11 +263,11 @@ async fn issuer_audience_and_lifetime_follow_the_configuration() {
 #[tokio::test]
 async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens() {
     let app = TestApp::spawn().await;
-    let user = signed_in(&app).await;
-    let jwt = token(&app).await;
+    let alice = app.sign_up().await;
+    let jwt = token(&alice).await;
     let claims = verify(&app, &app.config, &jwt).await.expect("valid");
-    assert_eq!(claims.sub, user["user"]["id"].as_str().unwrap());
-    assert_eq!(claims.email, user["user"]["email"].as_str().unwrap());
+    assert_eq!(claims.sub, alice.id);
+    assert_eq!(claims.email, alice.email);
 
     let (head, rest) = jwt.split_once('.').unwrap();
     let (_, sig) = rest.split_once('.').unwrap();
@@ -356,11 +325,13 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
 #[tokio::test]
 async fn hs256_tokens_are_signed_with_the_current_secret_and_the_jwks_stays_empty() {
     let app = TestApp::spawn_with(|c| c.jwt.alg = JwtAlg::Hs256).await;
-    let set: Value = app.auth_get("/jwks").await.json().await.unwrap();
-    assert_eq!(set.to_string(), r#"{"keys":[]}"#);
-    assert_eq!(count_keys(&app), "0", "HS256 mints no key");
-    let user = signed_in(&app).await;
-    let jwt = token(&app).await;
+    assert_eq!(
+        app.get("/api/auth/jwks").await.json().to_string(),
+        r#"{"keys":[]}"#
+    );
+    assert_eq!(app.count("jwks"), 0, "HS256 mints no key");
+    let alice = app.sign_up().await;
+    let jwt = token(&alice).await;
     assert_eq!(part(&jwt, 0).to_string(), r#"{"alg":"HS256","typ":"JWT"}"#);
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&["http://localhost:3000"]);
@@ -372,11 +343,11 @@ async fn hs256_tokens_are_signed_with_the_current_secret_and_the_jwks_stays_empt
     )
     .unwrap()
     .claims;
-    assert_eq!(claims["sub"], user["user"]["id"]);
-    let response = app.auth_get("/get-session").await;
-    let header_jwt = header(response.headers(), "set-auth-jwt").unwrap();
+    assert_eq!(claims["sub"], alice.id.as_str());
+    let response = alice.get("/api/auth/get-session").await;
+    let header_jwt = response.header("set-auth-jwt").unwrap();
     assert_eq!(part(&header_jwt, 0)["alg"], "HS256");
-    assert_eq!(count_keys(&app), "0");
+    assert_eq!(app.count("jwks"), 0);
     // EdDSA keys that exist (e.g. minted by a Node Better Auth) are still published.
     sql(
         &app.database_url,
@@ -394,8 +365,8 @@ async fn hs256_tokens_after_rotation_use_the_new_secret() {
         rotated(c);
     })
     .await;
-    signed_in(&app).await;
-    let jwt = token(&app).await;
+    let alice = app.sign_up().await;
+    let jwt = token(&alice).await;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&["http://localhost:3000"]);
     assert!(
@@ -422,8 +393,8 @@ async fn an_hs256_token_verifies_with_pyjwt() {
         return;
     }
     let app = TestApp::spawn_with(|c| c.jwt.alg = JwtAlg::Hs256).await;
-    let user = signed_in(&app).await;
-    let jwt = token(&app).await;
+    let alice = app.sign_up().await;
+    let jwt = token(&alice).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/verify_hs256.py");
     let run = |secret: &str, audience: &str| {
         std::process::Command::new(&python)
@@ -438,8 +409,8 @@ async fn an_hs256_token_verifies_with_pyjwt() {
         String::from_utf8_lossy(&out.stderr)
     );
     let claims: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(claims["sub"], user["user"]["id"]);
-    assert_eq!(claims["email"], user["user"]["email"]);
+    assert_eq!(claims["sub"], alice.id.as_str());
+    assert_eq!(claims["email"], alice.email.as_str());
     assert!(
         !run(OLD, "http://localhost:3000").status.success(),
         "wrong secret"

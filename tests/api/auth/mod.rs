@@ -17,3 +17,13 @@ mod session_management;
 mod sign_in;
 mod sign_up;
 mod update_user;
+
+/// The `Set-Cookie` lines that end a session in the browser.
+const EXPIRED_COOKIES: [&str; 3] = [
+    "better-auth.session_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+    "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+    "better-auth.dont_remember=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+];
+
+/// The answer to `POST /request-password-reset`, whether or not the address exists.
+const RESET_SENT: &str = r#"{"status":true,"message":"If this email exists in our system, check your email for the reset link"}"#;

@@ -1,25 +1,12 @@
 //! `POST /request-password-reset`, `GET /reset-password/{token}`, `POST /reset-password`,
 //! `POST /verify-password`, end to end through a real SMTP listener.
 
-use crate::helpers as common;
-
 use std::time::Duration;
 
-use common::{TestApp, header, query_text, random_email, set_cookies, sql};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const SENT: &str = r#"{"status":true,"message":"If this email exists in our system, check your email for the reset link"}"#;
-
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> u16 {
-    app.post_as(
-        &TestApp::new_client(),
-        "/sign-in/email",
-        &json!({"email": email, "password": password}),
-    )
-    .await
-    .status()
-    .as_u16()
-}
+use super::RESET_SENT;
+use crate::helpers::{PASSWORD, TestApp, query_text, random_email, sql};
 
 fn insert_token(app: &TestApp, token: &str, user_id: &str, expires_in: &str) {
     sql(
@@ -33,18 +20,18 @@ fn insert_token(app: &TestApp, token: &str, user_id: &str, expires_in: &str) {
 #[tokio::test]
 async fn a_mailed_reset_link_redirects_with_its_token_and_the_token_sets_a_new_password_once() {
     let (app, smtp) = TestApp::spawn_with_smtp(|_| {}).await;
-    let email = random_email();
-    app.sign_up("Alice", &email, "password123").await;
+    let alice = app.sign_up().await;
+    let email = alice.email.as_str();
     let response = app
-        .auth_post(
-            "/request-password-reset",
+        .post(
+            "/api/auth/request-password-reset",
             &json!({"email": email.to_uppercase(), "redirectTo": "/reset"}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.text().await.unwrap(), SENT);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text, RESET_SENT);
     let message = smtp.next(0).await;
-    assert_eq!(message.to, [email.as_str()]);
+    assert_eq!(message.to, [email]);
     assert_eq!(message.from, "no-reply@localhost");
     assert_eq!(message.subject(), "Reset your password");
     assert!(message.data.contains("multipart/alternative"));
@@ -63,37 +50,35 @@ async fn a_mailed_reset_link_redirects_with_its_token_and_the_token_sets_a_new_p
     );
     assert_eq!(stored.as_deref(), Some("3600"));
 
-    let followed = app.follow(&TestApp::new_client(), &link).await;
-    assert_eq!(followed.status(), 302);
+    let followed = app.browser().follow(&link).await;
+    assert_eq!(followed.status, 302);
     assert_eq!(
-        header(followed.headers(), "location").unwrap(),
+        followed.header("location").unwrap(),
         format!("http://localhost:3000/reset?token={token}")
     );
     let reset = app
-        .post_as(
-            &TestApp::new_client(),
-            "/reset-password",
+        .post(
+            "/api/auth/reset-password",
             &json!({"newPassword": "brand-new-pass", "token": token}),
         )
         .await;
-    assert_eq!(reset.status(), 200);
-    assert_eq!(reset.text().await.unwrap(), r#"{"status":true}"#);
-    assert_eq!(sign_in(&app, &email, "password123").await, 401);
-    assert_eq!(sign_in(&app, &email, "brand-new-pass").await, 200);
+    assert_eq!(reset.status, 200);
+    assert_eq!(reset.text, r#"{"status":true}"#);
+    assert_eq!(app.sign_in(email, PASSWORD).await.status, 401);
+    assert_eq!(app.sign_in(email, "brand-new-pass").await.status, 200);
     let again = app
-        .post_as(
-            &TestApp::new_client(),
-            "/reset-password",
+        .post(
+            "/api/auth/reset-password",
             &json!({"newPassword": "another-pass-1", "token": token}),
         )
         .await;
-    assert_eq!(again.status(), 400);
+    assert_eq!(again.status, 400);
     assert_eq!(
-        again.text().await.unwrap(),
+        again.text,
         r#"{"message":"Invalid token","code":"INVALID_TOKEN"}"#
     );
     assert_eq!(
-        app.auth_get("/get-session").await.status(),
+        alice.get("/api/auth/get-session").await.status,
         200,
         "sessions are kept by default"
     );
@@ -103,10 +88,13 @@ async fn a_mailed_reset_link_redirects_with_its_token_and_the_token_sets_a_new_p
 async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     let (app, smtp) = TestApp::spawn_with_smtp(|_| {}).await;
     let response = app
-        .auth_post("/request-password-reset", &json!({"email": random_email()}))
+        .post(
+            "/api/auth/request-password-reset",
+            &json!({"email": random_email()}),
+        )
         .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.text().await.unwrap(), SENT);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text, RESET_SENT);
     smtp.assert_quiet(0, Duration::from_millis(300)).await;
 }
 
@@ -114,21 +102,24 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
 async fn request_password_reset_validates_and_checks_redirect_to() {
     let app = TestApp::spawn().await;
     let bad = app
-        .auth_post("/request-password-reset", &json!({"email": "nope"}))
+        .post(
+            "/api/auth/request-password-reset",
+            &json!({"email": "nope"}),
+        )
         .await;
     assert_eq!(
-        bad.text().await.unwrap(),
+        bad.text,
         r#"{"message":"[body.email] Invalid email address","code":"VALIDATION_ERROR"}"#
     );
     let evil = app
-        .auth_post(
-            "/request-password-reset",
+        .post(
+            "/api/auth/request-password-reset",
             &json!({"email": random_email(), "redirectTo": "https://evil.com/r"}),
         )
         .await;
-    assert_eq!(evil.status(), 403);
+    assert_eq!(evil.status, 403);
     assert_eq!(
-        evil.text().await.unwrap(),
+        evil.text,
         r#"{"message":"Invalid redirectURL","code":"INVALID_REDIRECT_URL"}"#
     );
 }
@@ -137,11 +128,14 @@ async fn request_password_reset_validates_and_checks_redirect_to() {
 async fn with_email_disabled_reset_password_is_not_enabled() {
     let app = TestApp::spawn_with(|c| c.email.enabled = false).await;
     let response = app
-        .auth_post("/request-password-reset", &json!({"email": random_email()}))
+        .post(
+            "/api/auth/request-password-reset",
+            &json!({"email": random_email()}),
+        )
         .await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status, 400);
     assert_eq!(
-        response.text().await.unwrap(),
+        response.text,
         r#"{"message":"Reset password isn't enabled","code":"RESET_PASSWORD_DISABLED"}"#
     );
 }
@@ -149,14 +143,8 @@ async fn with_email_disabled_reset_password_is_not_enabled() {
 #[tokio::test]
 async fn the_reset_link_redirects_errors_to_the_callback_or_the_error_page() {
     let app = TestApp::spawn().await;
-    let body = app.sign_up("A", &random_email(), "password123").await;
-    insert_token(
-        &app,
-        "expiredtoken",
-        body["user"]["id"].as_str().unwrap(),
-        "-1 minute",
-    );
-    let client = TestApp::new_client();
+    let alice = app.sign_up().await;
+    insert_token(&app, "expiredtoken", &alice.id, "-1 minute");
     let cases = [
         (
             "/reset-password/unknown?callbackURL=/reset",
@@ -172,42 +160,34 @@ async fn the_reset_link_redirects_errors_to_the_callback_or_the_error_page() {
         ),
     ];
     for (path, location) in cases {
-        let response = app.get_as(&client, path).await;
-        assert_eq!(response.status(), 302, "{path}");
+        let response = app.get(&format!("/api/auth{path}")).await;
+        assert_eq!(response.status, 302, "{path}");
         assert_eq!(
-            header(response.headers(), "location").as_deref(),
+            response.header("location").as_deref(),
             Some(location),
             "{path}"
         );
-        assert_eq!(response.text().await.unwrap(), "");
+        assert_eq!(response.text, "");
     }
-    let missing = app.get_as(&client, "/reset-password/unknown").await;
+    let missing = app.get("/api/auth/reset-password/unknown").await;
     assert_eq!(
-        missing.text().await.unwrap(),
+        missing.text,
         r#"{"message":"[query.callbackURL] Invalid input: expected string, received undefined","code":"VALIDATION_ERROR"}"#
     );
     let evil = app
-        .get_as(
-            &client,
-            "/reset-password/unknown?callbackURL=https://evil.com",
-        )
+        .get("/api/auth/reset-password/unknown?callbackURL=https://evil.com")
         .await;
-    assert_eq!(evil.status(), 403);
-    assert_eq!(
-        evil.json::<Value>().await.unwrap()["code"],
-        "INVALID_CALLBACK_URL"
-    );
+    assert_eq!(evil.status, 403);
+    assert_eq!(evil.json()["code"], "INVALID_CALLBACK_URL");
 }
 
 #[tokio::test]
 async fn reset_password_errors_match_better_auth() {
     let app = TestApp::spawn().await;
-    let body = app.sign_up("A", &random_email(), "password123").await;
-    let id = body["user"]["id"].as_str().unwrap();
-    insert_token(&app, "expiredtoken", id, "-1 minute");
+    let alice = app.sign_up().await;
+    insert_token(&app, "expiredtoken", &alice.id, "-1 minute");
     insert_token(&app, "orphantoken", "no-such-user", "1 hour");
-    insert_token(&app, "goodtoken", id, "1 hour");
-    let client = TestApp::new_client();
+    insert_token(&app, "goodtoken", &alice.id, "1 hour");
     let cases = [
         (json!({"newPassword": "new-password-1"}), "INVALID_TOKEN"),
         (
@@ -233,127 +213,97 @@ async fn reset_password_errors_match_better_auth() {
         (json!({"token": "goodtoken"}), "VALIDATION_ERROR"),
     ];
     for (request, code) in cases {
-        let response = app.post_as(&client, "/reset-password", &request).await;
-        assert_eq!(response.status(), 400, "{request}");
-        assert_eq!(
-            response.json::<Value>().await.unwrap()["code"],
-            code,
-            "{request}"
-        );
+        let response = app.post("/api/auth/reset-password", &request).await;
+        assert_eq!(response.status, 400, "{request}");
+        assert_eq!(response.json()["code"], code, "{request}");
     }
     // The token may also come in the query string.
     let response = app
-        .post_as(
-            &client,
-            "/reset-password?token=goodtoken",
+        .post(
+            "/api/auth/reset-password?token=goodtoken",
             &json!({"newPassword": "new-password-1"}),
         )
         .await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status, 200);
 }
 
 #[tokio::test]
 async fn revoke_sessions_on_password_reset_deletes_every_session() {
     let app = TestApp::spawn_with(|c| c.flows.revoke_sessions_on_password_reset = true).await;
-    let body = app.sign_up("A", &random_email(), "password123").await;
-    let id = body["user"]["id"].as_str().unwrap();
-    insert_token(&app, "goodtoken", id, "1 hour");
+    let alice = app.sign_up().await;
+    insert_token(&app, "goodtoken", &alice.id, "1 hour");
     let response = app
-        .post_as(
-            &TestApp::new_client(),
-            "/reset-password",
+        .post(
+            "/api/auth/reset-password",
             &json!({"newPassword": "new-password-1", "token": "goodtoken"}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        app.auth_get("/get-session").await.text().await.unwrap(),
-        "null"
-    );
+    assert_eq!(response.status, 200);
+    assert_eq!(alice.get("/api/auth/get-session").await.text, "null");
 }
 
 #[tokio::test]
 async fn a_reset_gives_a_user_without_a_credential_account_one() {
     let app = TestApp::spawn().await;
-    let email = random_email();
-    let body = app.sign_up("A", &email, "password123").await;
-    let id = body["user"]["id"].as_str().unwrap();
-    sql(
-        &app.database_url,
-        &format!(r#"DELETE FROM account WHERE "userId" = '{id}'"#),
-    );
-    insert_token(&app, "goodtoken", id, "1 hour");
+    let alice = app.sign_up().await;
+    app.delete_accounts(&alice.id);
+    insert_token(&app, "goodtoken", &alice.id, "1 hour");
     let response = app
-        .post_as(
-            &TestApp::new_client(),
-            "/reset-password",
+        .post(
+            "/api/auth/reset-password",
             &json!({"newPassword": "new-password-1", "token": "goodtoken"}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(sign_in(&app, &email, "new-password-1").await, 200);
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        app.sign_in(&alice.email, "new-password-1").await.status,
+        200
+    );
 }
 
 #[tokio::test]
 async fn verify_password_checks_the_callers_password() {
     let app = TestApp::spawn().await;
-    let body = app.sign_up("A", &random_email(), "password123").await;
-    let ok = app
-        .auth_post("/verify-password", &json!({"password": "password123"}))
-        .await;
-    assert_eq!(ok.status(), 200);
-    assert!(set_cookies(ok.headers()).is_empty());
-    assert_eq!(ok.text().await.unwrap(), r#"{"status":true}"#);
-    let wrong = app
-        .auth_post("/verify-password", &json!({"password": "password124"}))
-        .await;
-    assert_eq!(wrong.status(), 400);
+    let alice = app.sign_up().await;
+    let verify = |password: &str| {
+        let body = json!({"password": password});
+        let alice = &alice;
+        async move { alice.post("/api/auth/verify-password", &body).await }
+    };
+    let ok = verify(PASSWORD).await;
+    assert_eq!(ok.status, 200);
+    assert!(ok.cookies().is_empty());
+    assert_eq!(ok.text, r#"{"status":true}"#);
+    let wrong = verify("password124").await;
+    assert_eq!(wrong.status, 400);
     assert_eq!(
-        wrong.text().await.unwrap(),
+        wrong.text,
         r#"{"message":"Invalid password","code":"INVALID_PASSWORD"}"#
     );
-    let long = app
-        .auth_post("/verify-password", &json!({"password": "x".repeat(129)}))
-        .await;
-    assert_eq!(
-        long.json::<Value>().await.unwrap()["code"],
-        "PASSWORD_TOO_LONG"
-    );
-    let missing = app.auth_post("/verify-password", &json!({})).await;
-    assert_eq!(
-        missing.json::<Value>().await.unwrap()["code"],
-        "VALIDATION_ERROR"
-    );
+    let long = verify(&"x".repeat(129)).await;
+    assert_eq!(long.json()["code"], "PASSWORD_TOO_LONG");
+    let missing = alice.post("/api/auth/verify-password", &json!({})).await;
+    assert_eq!(missing.json()["code"], "VALIDATION_ERROR");
     let anonymous = app
-        .post_as(
-            &TestApp::new_client(),
-            "/verify-password",
-            &json!({"password": "password123"}),
-        )
+        .post("/api/auth/verify-password", &json!({"password": PASSWORD}))
         .await;
-    assert_eq!(anonymous.status(), 401);
-    let id = body["user"]["id"].as_str().unwrap();
-    sql(
-        &app.database_url,
-        &format!(r#"DELETE FROM account WHERE "userId" = '{id}'"#),
-    );
-    let no_account = app
-        .auth_post("/verify-password", &json!({"password": "password123"}))
-        .await;
-    assert_eq!(
-        no_account.json::<Value>().await.unwrap()["code"],
-        "INVALID_PASSWORD"
-    );
+    assert_eq!(anonymous.status, 401);
+    app.delete_accounts(&alice.id);
+    let no_account = verify(PASSWORD).await;
+    assert_eq!(no_account.json()["code"], "INVALID_PASSWORD");
 }
 
 #[tokio::test]
 async fn forget_password_is_not_a_route_in_better_auth_1_7() {
     let app = TestApp::spawn().await;
     let response = app
-        .auth_post("/forget-password", &json!({"email": random_email()}))
+        .post(
+            "/api/auth/forget-password",
+            &json!({"email": random_email()}),
+        )
         .await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(response.text().await.unwrap(), "");
+    assert_eq!(response.status, 404);
+    assert_eq!(response.text, "");
 }
 
 #[test]

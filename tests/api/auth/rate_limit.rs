@@ -1,14 +1,15 @@
 //! Rate limiting of `/api/auth/*`, as Better Auth's rate limiter: rules, keys, the 429, both
 //! storages, and one limit shared by two instances on one database.
 
-use crate::helpers as common;
-
 use std::time::Duration;
 
 use better_auth_actix::config::{Config, Limit, PathRule, RateLimitStorage};
-use common::{TestApp, header, query_text};
 use reqwest::Method;
 use serde_json::json;
+
+use crate::helpers::{
+    Fetch as _, TRUSTED, TestApp, TestResponse, fresh_database, query_text, test_config,
+};
 
 const BODY_429: &str = r#"{"message":"Too many requests. Please try again later."}"#;
 
@@ -26,29 +27,29 @@ fn rule(pattern: &str, max: u32, window_secs: u64) -> PathRule {
     }
 }
 
-async fn send(app: &TestApp, method: Method, path: &str) -> reqwest::Response {
-    app.client
-        .request(method, app.url(path))
-        .send()
-        .await
-        .unwrap()
+async fn send(app: &TestApp, method: Method, path: &str) -> TestResponse {
+    app.request(method, path).fetch().await
 }
 
-async fn sign_in(app: &TestApp, forwarded_for: Option<&str>) -> u16 {
+/// A failing sign-in, optionally through a proxy that names the client.
+async fn failed_sign_in(app: &TestApp, forwarded_for: Option<&str>) -> TestResponse {
     let mut request = app
-        .client
-        .post(app.url("/api/auth/sign-in/email"))
+        .request(Method::POST, "/api/auth/sign-in/email")
         .json(&json!({"email": "nobody@example.com", "password": "wrong-password"}));
     if let Some(ip) = forwarded_for {
         request = request.header("x-forwarded-for", ip);
     }
-    request.send().await.unwrap().status().as_u16()
+    request.fetch().await
+}
+
+async fn sign_in(app: &TestApp, forwarded_for: Option<&str>) -> u16 {
+    failed_sign_in(app, forwarded_for).await.status.as_u16()
 }
 
 async fn statuses(app: &TestApp, method: Method, path: &str, n: usize) -> Vec<u16> {
     let mut out = Vec::new();
     for _ in 0..n {
-        out.push(send(app, method.clone(), path).await.status().as_u16());
+        out.push(send(app, method.clone(), path).await.status.as_u16());
     }
     out
 }
@@ -59,24 +60,15 @@ async fn sign_in_allows_three_requests_per_ten_seconds_then_answers_429_with_x_r
     for _ in 0..3 {
         assert_eq!(sign_in(&app, None).await, 401);
     }
-    let response = app
-        .client
-        .post(app.url("/api/auth/sign-in/email"))
-        .json(&json!({"email": "nobody@example.com", "password": "wrong-password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 429);
-    let retry: u64 = header(response.headers(), "x-retry-after")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let response = failed_sign_in(&app, None).await;
+    assert_eq!(response.status, 429);
+    let retry: u64 = response.header("x-retry-after").unwrap().parse().unwrap();
     assert!((9..=10).contains(&retry), "{retry}");
     assert_eq!(
-        header(response.headers(), "content-type").as_deref(),
+        response.header("content-type").as_deref(),
         Some("application/json")
     );
-    assert_eq!(response.text().await.unwrap(), BODY_429);
+    assert_eq!(response.text, BODY_429);
 }
 
 #[tokio::test]
@@ -104,11 +96,8 @@ async fn email_endpoints_allow_three_requests_per_minute() {
         let got = statuses(&app, Method::POST, path, 3).await;
         assert!(!got.contains(&429), "{path}: {got:?}");
         let response = send(&app, Method::POST, path).await;
-        assert_eq!(response.status(), 429, "{path}");
-        let retry: u64 = header(response.headers(), "x-retry-after")
-            .unwrap()
-            .parse()
-            .unwrap();
+        assert_eq!(response.status, 429, "{path}");
+        let retry: u64 = response.header("x-retry-after").unwrap().parse().unwrap();
         assert!((55..=60).contains(&retry), "{retry}");
     }
 }
@@ -123,22 +112,18 @@ async fn every_method_and_unknown_paths_are_counted_before_routing() {
     assert_eq!(
         send(&app, Method::GET, "/api/auth/no-such-route")
             .await
-            .status(),
+            .status,
         404
     );
     assert_eq!(
         send(&app, Method::PUT, "/api/auth/no-such-route")
             .await
-            .status(),
+            .status,
         404
     );
     let response = send(&app, Method::DELETE, "/api/auth/no-such-route/").await;
-    assert_eq!(
-        response.status(),
-        429,
-        "the trailing slash is the same path"
-    );
-    assert_eq!(response.text().await.unwrap(), BODY_429);
+    assert_eq!(response.status, 429, "the trailing slash is the same path");
+    assert_eq!(response.text, BODY_429);
     assert_eq!(
         statuses(&app, Method::GET, "/api/auth/ok", 3).await,
         [200, 200, 429]
@@ -178,7 +163,7 @@ async fn buckets_are_per_path_and_per_client_ip_behind_trusted_proxies_only() {
         "X-Forwarded-For from an untrusted peer is ignored"
     );
     assert_eq!(
-        send(&app, Method::GET, "/api/auth/ok").await.status(),
+        send(&app, Method::GET, "/api/auth/ok").await.status,
         200,
         "another path has its own bucket"
     );
@@ -271,18 +256,13 @@ async fn database_storage_keeps_better_auths_rate_limit_rows() {
         sign_in(&app, None).await;
     }
     let response = app
-        .client
-        .post(app.url("/api/auth/sign-in/email"))
+        .request(Method::POST, "/api/auth/sign-in/email")
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 429);
-    assert_eq!(
-        header(response.headers(), "x-retry-after").as_deref(),
-        Some("10")
-    );
-    assert_eq!(response.text().await.unwrap(), BODY_429);
+        .fetch()
+        .await;
+    assert_eq!(response.status, 429);
+    assert_eq!(response.header("x-retry-after").as_deref(), Some("10"));
+    assert_eq!(response.text, BODY_429);
     let db = &app.database_url;
     let row = |expr: &str| {
         query_text(
@@ -303,8 +283,8 @@ async fn database_storage_keeps_better_auths_rate_limit_rows() {
 
 #[tokio::test]
 async fn two_instances_sharing_a_database_allow_no_more_than_the_limit_together() {
-    let db = common::fresh_database();
-    let mut config = common::test_config(&db);
+    let db = fresh_database();
+    let mut config = test_config(&db);
     enabled(&mut config);
     config.rate_limit.storage = RateLimitStorage::Database;
     config.rate_limit.rules = vec![rule("/ok", 5, 60)];
@@ -314,17 +294,11 @@ async fn two_instances_sharing_a_database_allow_no_more_than_the_limit_together(
     );
     let requests = (0..40).map(|i| {
         let app = if i % 2 == 0 { &a } else { &b };
-        app.client.get(app.url("/api/auth/ok")).send()
+        app.get("/api/auth/ok")
     });
     let results = futures_util::future::join_all(requests).await;
-    let ok = results
-        .iter()
-        .filter(|r| r.as_ref().unwrap().status() == 200)
-        .count();
-    let limited = results
-        .iter()
-        .filter(|r| r.as_ref().unwrap().status() == 429)
-        .count();
+    let ok = results.iter().filter(|r| r.status == 200).count();
+    let limited = results.iter().filter(|r| r.status == 429).count();
     assert_eq!((ok, limited), (5, 35));
     assert_eq!(
         query_text(&db, r#"SELECT count::text AS value FROM "rateLimit""#).as_deref(),
@@ -340,26 +314,23 @@ async fn a_cross_origin_429_still_carries_cors_headers() {
     })
     .await;
     let get = || {
-        app.client
-            .get(app.url("/api/auth/ok"))
-            .header("origin", common::TRUSTED)
-            .send()
+        app.request(Method::GET, "/api/auth/ok")
+            .header("origin", TRUSTED)
+            .fetch()
     };
-    assert_eq!(get().await.unwrap().status(), 200);
-    let response = get().await.unwrap();
-    assert_eq!(response.status(), 429);
+    assert_eq!(get().await.status, 200);
+    let response = get().await;
+    assert_eq!(response.status, 429);
     assert_eq!(
-        header(response.headers(), "access-control-allow-origin").as_deref(),
-        Some(common::TRUSTED)
+        response.header("access-control-allow-origin").as_deref(),
+        Some(TRUSTED)
     );
     // A preflight is answered by CORS and not counted.
     let preflight = app
-        .client
-        .request(Method::OPTIONS, app.url("/api/auth/ok"))
-        .header("origin", common::TRUSTED)
+        .request(Method::OPTIONS, "/api/auth/ok")
+        .header("origin", TRUSTED)
         .header("access-control-request-method", "GET")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(preflight.status(), 200);
+        .fetch()
+        .await;
+    assert_eq!(preflight.status, 200);
 }

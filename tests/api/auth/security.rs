@@ -1,20 +1,20 @@
 //! Origin and CSRF checks (contract §7.1), CORS, and health.
 
-use crate::helpers as common;
-
-use common::{TestApp, header, random_email};
+use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::{Fetch as _, PASSWORD, TestApp, random_email, test_config};
+
+/// `POST /api/auth{path}` with exactly these headers; the status and the JSON answer.
 async fn post(app: &TestApp, path: &str, headers: &[(&str, &str)], body: Value) -> (u16, Value) {
-    let mut request = TestApp::new_client()
-        .post(app.url(&format!("/api/auth{path}")))
+    let mut request = app
+        .request(Method::POST, &format!("/api/auth{path}"))
         .json(&body);
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let response = request.fetch().await;
+    (response.status.as_u16(), response.json())
 }
 
 fn code(v: &Value) -> &str {
@@ -24,9 +24,8 @@ fn code(v: &Value) -> &str {
 #[tokio::test]
 async fn a_cookie_without_an_origin_is_rejected_and_a_bad_origin_too() {
     let app = TestApp::spawn().await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
-    let creds = json!({"email": email, "password": "password123"});
+    let email = app.sign_up().await.email;
+    let creds = json!({"email": email, "password": PASSWORD});
     let (status, body) = post(&app, "/sign-in/email", &[("cookie", "a=b")], creds.clone()).await;
     assert_eq!((status, code(&body)), (403, "MISSING_OR_NULL_ORIGIN"));
     let (status, body) = post(
@@ -66,9 +65,8 @@ async fn a_cookie_without_an_origin_is_rejected_and_a_bad_origin_too() {
 #[tokio::test]
 async fn fetch_metadata_blocks_cross_site_navigation_logins() {
     let app = TestApp::spawn().await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
-    let creds = json!({"email": email, "password": "password123"});
+    let email = app.sign_up().await.email;
+    let creds = json!({"email": email, "password": PASSWORD});
     let nav = [
         ("sec-fetch-site", "cross-site"),
         ("sec-fetch-mode", "navigate"),
@@ -102,8 +100,7 @@ async fn fetch_metadata_blocks_cross_site_navigation_logins() {
 #[tokio::test]
 async fn callback_urls_must_be_trusted_or_safe_relative_paths() {
     let app = TestApp::spawn().await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
+    let email = app.sign_up().await.email;
     for (callback, expected) in [
         ("/dashboard", 200),
         ("http://localhost:3001/after", 200),
@@ -141,34 +138,32 @@ async fn callback_urls_must_be_trusted_or_safe_relative_paths() {
 async fn cors_preflight_succeeds_for_trusted_origins_only() {
     let app = TestApp::spawn().await;
     let preflight = |origin: &'static str| {
-        TestApp::new_client()
-            .request(reqwest::Method::OPTIONS, app.url("/api/auth/sign-in/email"))
+        app.request(Method::OPTIONS, "/api/auth/sign-in/email")
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header("access-control-request-headers", "content-type")
-            .send()
+            .fetch()
     };
-    let ok = preflight("http://localhost:3001").await.unwrap();
-    assert!(ok.status().is_success());
+    let ok = preflight("http://localhost:3001").await;
+    assert!(ok.status.is_success());
     assert_eq!(
-        header(ok.headers(), "access-control-allow-origin").as_deref(),
+        ok.header("access-control-allow-origin").as_deref(),
         Some("http://localhost:3001")
     );
     assert_eq!(
-        header(ok.headers(), "access-control-allow-credentials").as_deref(),
+        ok.header("access-control-allow-credentials").as_deref(),
         Some("true")
     );
-    let bad = preflight("http://evil.test").await.unwrap();
-    assert!(header(bad.headers(), "access-control-allow-origin").is_none());
-    assert!(header(bad.headers(), "access-control-allow-credentials").is_none());
+    let bad = preflight("http://evil.test").await;
+    assert!(bad.header("access-control-allow-origin").is_none());
+    assert!(bad.header("access-control-allow-credentials").is_none());
 
-    let actual = TestApp::new_client()
-        .get(app.url("/api/auth/get-session"))
+    let actual = app
+        .request(Method::GET, "/api/auth/get-session")
         .header("origin", "http://localhost:3001")
-        .send()
-        .await
-        .unwrap();
-    let exposed = header(actual.headers(), "access-control-expose-headers").unwrap();
+        .fetch()
+        .await;
+    let exposed = actual.header("access-control-expose-headers").unwrap();
     assert!(
         exposed.contains("set-auth-token") && exposed.contains("set-auth-jwt"),
         "{exposed}"
@@ -178,36 +173,24 @@ async fn cors_preflight_succeeds_for_trusted_origins_only() {
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = TestApp::spawn().await;
-    let health = app.client.get(app.url("/health")).send().await.unwrap();
-    assert_eq!(health.text().await.unwrap(), r#"{"status":"ok"}"#);
-    let ready = app.client.get(app.url("/ready")).send().await.unwrap();
-    assert_eq!(ready.status(), 200);
-    let unknown = app.client.get(app.url("/nowhere")).send().await.unwrap();
-    assert_eq!(unknown.status(), 404);
-    assert_eq!(unknown.json::<Value>().await.unwrap()["code"], "NOT_FOUND");
+    assert_eq!(app.get("/health").await.text, r#"{"status":"ok"}"#);
+    assert_eq!(app.get("/ready").await.status, 200);
+    let unknown = app.get("/nowhere").await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json()["code"], "NOT_FOUND");
 }
 
 #[tokio::test]
 async fn readiness_fails_when_the_database_is_unreachable() {
-    let mut config = common::test_config("postgres://postgres@127.0.0.1:1/none");
+    let mut config = test_config("postgres://postgres@127.0.0.1:1/none");
     config.port = 0;
     let app = TestApp::start(config).await;
-    let ready = app.client.get(app.url("/ready")).send().await.unwrap();
-    assert_eq!(ready.status(), 503);
-    let session = app
-        .auth_post(
-            "/sign-in/email",
-            &json!({"email": random_email(), "password": "password123"}),
-        )
-        .await;
-    assert_eq!(session.status(), 503);
+    assert_eq!(app.get("/ready").await.status, 503);
+    let session = app.sign_in(&random_email(), PASSWORD).await;
+    assert_eq!(session.status, 503);
+    assert_eq!(session.header("retry-after").as_deref(), Some("2"));
     assert_eq!(
-        common::header(session.headers(), "retry-after").as_deref(),
-        Some("2")
-    );
-    let body = session.text().await.unwrap();
-    assert_eq!(
-        body,
+        session.text,
         r#"{"message":"Service temporarily unavailable; retry shortly","code":"SERVICE_UNAVAILABLE"}"#,
         "no internals leak"
     );

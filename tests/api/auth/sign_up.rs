@@ -1,9 +1,9 @@
 //! `POST /api/auth/sign-up/email`.
 
-use crate::helpers as common;
+use reqwest::Method;
+use serde_json::json;
 
-use common::{TestApp, header, query_text, random_email, set_cookies};
-use serde_json::{Value, json};
+use crate::helpers::{Fetch as _, TestApp, query_text, random_email};
 
 #[tokio::test]
 async fn sign_up_creates_the_user_account_and_session_as_better_auth_does() {
@@ -11,27 +11,24 @@ async fn sign_up_creates_the_user_account_and_session_as_better_auth_does() {
     let email = random_email();
     // No Origin: a same-origin (non-CORS) request, whose headers must be exactly Better Auth's.
     let response = app
-        .client
-        .post(app.url("/api/auth/sign-up/email"))
+        .request(Method::POST, "/api/auth/sign-up/email")
         .json(&json!({"name": "Alice", "email": email.to_uppercase(), "password": "password123"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .fetch()
+        .await;
+    assert_eq!(response.status, 200);
     assert!(
         response
-            .headers()
-            .get("access-control-allow-credentials")
+            .header("access-control-allow-credentials")
             .is_none()
     );
-    assert!(response.headers().get("vary").is_none());
-    let cookies = set_cookies(response.headers());
-    let token_header = header(response.headers(), "set-auth-token").expect("set-auth-token");
+    assert!(response.header("vary").is_none());
+    let cookies = response.cookies();
+    let token_header = response.header("set-auth-token").expect("set-auth-token");
     assert_eq!(
-        header(response.headers(), "access-control-expose-headers").as_deref(),
+        response.header("access-control-expose-headers").as_deref(),
         Some("set-auth-token")
     );
-    let body: Value = response.json().await.unwrap();
+    let body = response.json();
     let token = body["token"].as_str().unwrap();
     assert_eq!(token.len(), 32);
     assert!(token_header.starts_with(&format!("{token}.")));
@@ -83,17 +80,16 @@ async fn sign_up_creates_the_user_account_and_session_as_better_auth_does() {
 #[tokio::test]
 async fn sign_up_with_a_taken_email_returns_422() {
     let app = TestApp::spawn().await;
-    let email = random_email();
-    app.sign_up("A", &email, "password123").await;
+    let taken = app.sign_up().await;
     let response = app
-        .auth_post(
-            "/sign-up/email",
-            &json!({"name": "B", "email": email, "password": "password456"}),
+        .post(
+            "/api/auth/sign-up/email",
+            &json!({"name": "B", "email": taken.email, "password": "password456"}),
         )
         .await;
-    assert_eq!(response.status(), 422);
+    assert_eq!(response.status, 422);
     assert_eq!(
-        response.text().await.unwrap(),
+        response.text,
         r#"{"message":"User already exists. Use another email.","code":"USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"}"#
     );
 }
@@ -124,11 +120,10 @@ async fn sign_up_validation_errors_use_zods_messages() {
         ),
     ];
     for (body, message) in cases {
-        let response = app.auth_post("/sign-up/email", &body).await;
-        assert_eq!(response.status(), 400, "{body}");
-        let error: Value = response.json().await.unwrap();
+        let response = app.post("/api/auth/sign-up/email", &body).await;
+        assert_eq!(response.status, 400, "{body}");
         assert_eq!(
-            error,
+            response.json(),
             json!({"message": message, "code": "VALIDATION_ERROR"}),
             "{body}"
         );
@@ -138,87 +133,58 @@ async fn sign_up_validation_errors_use_zods_messages() {
 #[tokio::test]
 async fn password_length_is_counted_in_utf16_units() {
     let app = TestApp::spawn().await;
-    let short = app
-        .auth_post(
-            "/sign-up/email",
-            &json!({"name": "A", "email": random_email(), "password": "1234567"}),
-        )
-        .await;
-    assert_eq!(short.status(), 400);
-    assert_eq!(
-        short.json::<Value>().await.unwrap()["code"],
-        "PASSWORD_TOO_SHORT"
-    );
+    let sign_up = |password: String| {
+        let body = json!({"name": "A", "email": random_email(), "password": password});
+        let app = &app;
+        async move { app.post("/api/auth/sign-up/email", &body).await }
+    };
+    let short = sign_up("1234567".into()).await;
+    assert_eq!(short.status, 400);
+    assert_eq!(short.json()["code"], "PASSWORD_TOO_SHORT");
     // 4 emoji are 8 UTF-16 units: long enough for Better Auth.
-    let emoji = app
-        .auth_post(
-            "/sign-up/email",
-            &json!({"name": "A", "email": random_email(), "password": "😀😀😀😀"}),
-        )
-        .await;
-    assert_eq!(emoji.status(), 200);
-    let long = app
-        .auth_post(
-            "/sign-up/email",
-            &json!({"name": "A", "email": random_email(), "password": "😀".repeat(65)}),
-        )
-        .await;
-    assert_eq!(
-        long.json::<Value>().await.unwrap()["code"],
-        "PASSWORD_TOO_LONG"
-    );
+    assert_eq!(sign_up("😀😀😀😀".into()).await.status, 200);
+    let long = sign_up("😀".repeat(65)).await;
+    assert_eq!(long.json()["code"], "PASSWORD_TOO_LONG");
 }
 
 #[tokio::test]
 async fn bodies_other_than_json_or_form_get_415_and_bad_json_gets_400() {
     let app = TestApp::spawn().await;
-    let url = app.url("/api/auth/sign-up/email");
-    let plain = app
-        .client
-        .post(&url)
+    let sign_up = || app.request(Method::POST, "/api/auth/sign-up/email");
+    let plain = sign_up()
         .header("content-type", "text/plain")
         .body("hi")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(plain.status(), 415);
-    assert_eq!(
-        plain.json::<Value>().await.unwrap()["code"],
-        "UNSUPPORTED_MEDIA_TYPE"
-    );
-    let missing = app.client.post(&url).body("hi").send().await.unwrap();
-    assert_eq!(missing.status(), 415);
+        .fetch()
+        .await;
+    assert_eq!(plain.status, 415);
+    assert_eq!(plain.json()["code"], "UNSUPPORTED_MEDIA_TYPE");
+    let missing = sign_up().body("hi").fetch().await;
+    assert_eq!(missing.status, 415);
     assert!(
-        missing.json::<Value>().await.unwrap()["message"]
+        missing.json()["message"]
             .as_str()
             .unwrap()
             .starts_with("Content-Type is required")
     );
-    let bad = app
-        .client
-        .post(&url)
+    let bad = sign_up()
         .header("content-type", "application/json")
         .body("{\"name\":")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
+        .fetch()
+        .await;
+    assert_eq!(bad.status, 400);
     assert_eq!(
-        bad.text().await.unwrap(),
+        bad.text,
         r#"{"message":"Invalid JSON in request body","code":"BAD_REQUEST"}"#
     );
-    let form = app
-        .client
-        .post(&url)
+    let form = sign_up()
         .form(&[
             ("name", "Form"),
             ("email", &random_email()),
             ("password", "password123"),
         ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status(), 200);
+        .fetch()
+        .await;
+    assert_eq!(form.status, 200);
 }
 
 #[tokio::test]
@@ -226,21 +192,18 @@ async fn an_oversize_body_gets_413_in_the_envelope() {
     let app = TestApp::spawn().await;
     let huge =
         json!({"name": "x".repeat(3_000_000), "email": random_email(), "password": "password123"});
-    let response = app.auth_post("/sign-up/email", &huge).await;
-    assert_eq!(response.status(), 413);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["code"],
-        "PAYLOAD_TOO_LARGE"
-    );
+    let response = app.post("/api/auth/sign-up/email", &huge).await;
+    assert_eq!(response.status, 413);
+    assert_eq!(response.json()["code"], "PAYLOAD_TOO_LARGE");
 }
 
 #[tokio::test]
 async fn remember_me_false_gives_a_one_day_session_and_a_dont_remember_cookie() {
     let app = TestApp::spawn().await;
     let response = app
-        .auth_post("/sign-up/email", &json!({"name": "A", "email": random_email(), "password": "password123", "rememberMe": false}))
+        .post("/api/auth/sign-up/email", &json!({"name": "A", "email": random_email(), "password": "password123", "rememberMe": false}))
         .await;
-    let cookies = set_cookies(response.headers());
+    let cookies = response.cookies();
     assert!(
         cookies[0].starts_with("better-auth.session_token=") && !cookies[0].contains("Max-Age")
     );
@@ -248,7 +211,7 @@ async fn remember_me_false_gives_a_one_day_session_and_a_dont_remember_cookie() 
         cookies[1],
         "better-auth.dont_remember=true.0R39059RJMlqy6vRfLQM%2B9OejOdzDaSFqtRZ3UvvW0o%3D; Path=/; HttpOnly; SameSite=Lax"
     );
-    let body: Value = response.json().await.unwrap();
+    let body = response.json();
     let token = body["token"].as_str().unwrap();
     let hours = query_text(
         &app.database_url,

@@ -1,175 +1,43 @@
-//! Integration-test harness: the real server on a random port, against a real PostgreSQL database
-//! of its own, cloned from a migrated template.
+//! Integration-test harness: the real server on a random port against a real PostgreSQL database
+//! of its own, and one request vocabulary for talking to it.
+//!
+//! - [`TestApp`]: a running server. `app.get`/`app.post`/`app.request` send anonymous requests (no
+//!   cookies kept), `app.send` one with a bearer token.
+//! - [`Browser`]: a client with a cookie jar; [`TestUser`]: a signed-up user and the browser that
+//!   holds its session (`alice.get`, `alice.post`).
+//! - [`Fetch::fetch`] ends any hand-built `reqwest` request; every request returns a
+//!   [`TestResponse`], read whole.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of the harness"
-)]
-
+pub mod database;
+pub mod jwt;
 pub mod smtp;
 pub mod tasks;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::future::Future;
 
 use better_auth_actix::config::Config;
 use better_auth_actix::startup::Application;
-use diesel::Connection as _;
-use diesel::RunQueryDsl as _;
-use diesel_async::AsyncPgConnection;
-use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use reqwest::header::HeaderMap;
-use serde_json::Value;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
 
+pub use database::{count, drop_database, empty_database, fresh_database, query_text, sql};
+
+/// The secret every test server signs with.
 pub const SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+/// The server's own origin (`BETTER_AUTH_URL`); links in e-mails start with it.
+pub const ORIGIN: &str = "http://localhost:3000";
+/// The one trusted origin besides the server's own.
 pub const TRUSTED: &str = "http://localhost:3001";
-
-/// The PostgreSQL server tests use (`TEST_DATABASE_SERVER`, default the local trust-auth cluster).
-pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_SERVER")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
-
-type SyncConn = AsyncConnectionWrapper<AsyncPgConnection>;
-
-fn admin() -> SyncConn {
-    SyncConn::establish(&format!("{}/postgres", server_url()))
-        .expect("connect to PostgreSQL as admin")
-}
-
-/// The template's name changes whenever a migration changes, so stale templates are never used.
-fn template_name() -> String {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .expect("migrations dir")
-    {
-        let path = entry.expect("entry").path();
-        for file in ["up.sql", "down.sql"] {
-            if let Ok(sql) = std::fs::read_to_string(path.join(file)) {
-                path.file_name().hash(&mut h);
-                sql.hash(&mut h);
-            }
-        }
-    }
-    format!("bat_template_{:x}", h.finish())
-}
-
-/// Creates (once, under an advisory lock, safe across parallel test processes) the migrated template.
-fn ensure_template() -> String {
-    let name = template_name();
-    let mut conn = admin();
-    diesel::sql_query("SELECT pg_advisory_lock(727274)")
-        .execute(&mut conn)
-        .expect("lock");
-    #[derive(diesel::QueryableByName)]
-    struct Exists {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        exists: bool,
-    }
-    let exists: Exists = diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}') AS exists"
-    ))
-    .get_result(&mut conn)
-    .expect("query templates");
-    if !exists.exists {
-        let building = format!("{name}_building");
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
-            .execute(&mut conn)
-            .expect("drop");
-        diesel::sql_query(format!("CREATE DATABASE {building}"))
-            .execute(&mut conn)
-            .expect("create template");
-        let url = format!("{}/{building}", server_url());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(better_auth_actix::db::run_migrations(&url))
-            .expect("migrate template");
-        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
-            .execute(&mut conn)
-            .expect("rename");
-    }
-    diesel::sql_query("SELECT pg_advisory_unlock(727274)")
-        .execute(&mut conn)
-        .expect("unlock");
-    name
-}
-
-/// Runs blocking database work on a thread of its own: the sync wrapper may not block a runtime thread.
-fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| s.spawn(f).join().expect("helper thread panicked"))
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh database for one test, cloned from the migrated template. Returns its URL.
-pub fn fresh_database() -> String {
-    off_runtime(fresh_database_blocking)
-}
-
-fn fresh_database_blocking() -> String {
-    let template = ensure_template();
-    let name = format!(
-        "bat_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        better_auth_actix::auth::crypto::random_string(6, b"abcdefghijklmnopqrstuvwxyz")
-    );
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
-        .execute(&mut admin())
-        .expect("clone template");
-    format!("{}/{name}", server_url())
-}
-
-/// An empty database (no migrations), for adoption tests.
-pub fn empty_database() -> String {
-    off_runtime(|| {
-        let name = format!(
-            "bat_empty_{}_{}",
-            std::process::id(),
-            better_auth_actix::auth::crypto::random_string(8, b"abcdefghijklmnopqrstuvwxyz")
-        );
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin())
-            .expect("create");
-        format!("{}/{name}", server_url())
-    })
-}
-
-/// Runs SQL (one or more statements) against a test database (blocking; for setup and assertions).
-pub fn sql(database_url: &str, query: &str) {
-    off_runtime(|| {
-        use diesel::connection::SimpleConnection as _;
-        let mut conn = SyncConn::establish(database_url).expect("connect");
-        conn.batch_execute(query).expect("sql");
-    })
-}
-
-/// A scalar text query result, for assertions.
-pub fn query_text(database_url: &str, query: &str) -> Option<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        value: Option<String>,
-    }
-    off_runtime(|| {
-        let mut conn = SyncConn::establish(database_url).expect("connect");
-        diesel::sql_query(query)
-            .get_results::<Row>(&mut conn)
-            .expect("query")
-            .into_iter()
-            .next()
-            .and_then(|r| r.value)
-    })
-}
+/// The password of every [`TestUser`].
+pub const PASSWORD: &str = "password123";
 
 /// The default test configuration for a database.
 pub fn test_config(database_url: &str) -> Config {
     let mut config = Config::from_lookup(|name| match name {
         "DATABASE_URL" => Some(database_url.to_string()),
         "BETTER_AUTH_SECRET" => Some(SECRET.into()),
-        "BETTER_AUTH_URL" => Some("http://localhost:3000".into()),
+        "BETTER_AUTH_URL" => Some(ORIGIN.into()),
         "BETTER_AUTH_TRUSTED_ORIGINS" => Some(TRUSTED.into()),
         _ => None,
     })
@@ -185,29 +53,18 @@ pub fn test_config(database_url: &str) -> Config {
     config
 }
 
-/// Drops a test database, closing whatever still uses it (the server of a finished test).
-pub fn drop_database(database_url: &str) {
-    let Some(name) = database_url
-        .rsplit('/')
-        .next()
-        .map(|n| n.split('?').next().unwrap_or(n).to_owned())
-    else {
-        return;
-    };
-    if !name.starts_with("bat_") || name.starts_with("bat_template_") {
-        return;
-    }
-    off_runtime(move || {
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin());
-    });
+/// A random e-mail address.
+pub fn random_email() -> String {
+    format!(
+        "user-{}@example.com",
+        better_auth_actix::auth::crypto::random_string(10, b"abcdefghijklmnopqrstuvwxyz0123456789")
+    )
 }
 
-/// A running server and a cookie-aware client.
+/// A running server, on a database that is dropped with it.
 pub struct TestApp {
     pub address: String,
     pub database_url: String,
-    pub client: reqwest::Client,
     pub config: Config,
 }
 
@@ -225,57 +82,9 @@ impl TestApp {
 
     /// Starts the server after letting the test adjust the configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let database_url = fresh_database();
-        let mut config = test_config(&database_url);
+        let mut config = test_config(&fresh_database());
         adjust(&mut config);
         Self::start(config).await
-    }
-
-    /// Starts the server with exactly this configuration (its database must be migrated).
-    pub async fn start(config: Config) -> Self {
-        let database_url = config.database_url().to_string();
-        let app = Application::build(config.clone()).await.expect("build app");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            database_url,
-            client: Self::new_client(),
-            config,
-        }
-    }
-
-    /// A fresh client with its own cookie jar and no redirects followed.
-    pub fn new_client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-
-    /// `POST /api/auth{path}` with a JSON body and a trusted Origin, using the app's client.
-    pub async fn auth_post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/api/auth{path}")))
-            .header("origin", "http://localhost:3000")
-            .json(body)
-            .send()
-            .await
-            .expect("request")
-    }
-
-    /// `GET /api/auth{path}` using the app's client.
-    pub async fn auth_get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(&format!("/api/auth{path}")))
-            .send()
-            .await
-            .expect("request")
     }
 
     /// Starts the server with e-mail going to a fresh loopback SMTP listener.
@@ -290,88 +99,295 @@ impl TestApp {
         (app, smtp)
     }
 
-    /// `POST /api/auth{path}` with a JSON body and a trusted Origin, using `client`.
-    pub async fn post_as(
+    /// Starts the server with exactly this configuration (its database must be migrated).
+    pub async fn start(config: Config) -> Self {
+        let database_url = config.database_url().to_string();
+        let app = Application::build(config.clone()).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            database_url,
+            config,
+        }
+    }
+
+    /// A second server on the same database, with an adjusted copy of this one's configuration.
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.config.clone();
+        adjust(&mut config);
+        Self::start(config).await
+    }
+
+    /// A browser of its own: an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address, true)
+    }
+
+    /// A client that keeps no cookie: each request carries only what the test adds.
+    fn anonymous(&self) -> Browser {
+        Browser::new(&self.address, false)
+    }
+
+    /// An anonymous request.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.anonymous().request(method, path)
+    }
+
+    /// An anonymous `GET`.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.anonymous().get(path).await
+    }
+
+    /// An anonymous `POST` of a JSON body, from the server's own origin.
+    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
+        self.anonymous().post(path, body).await
+    }
+
+    /// A request with `Authorization: Bearer <token>` and no cookies, optionally with a JSON body.
+    pub async fn send(
         &self,
-        client: &reqwest::Client,
+        method: Method,
         path: &str,
-        body: &Value,
-    ) -> reqwest::Response {
-        client
-            .post(self.url(&format!("/api/auth{path}")))
-            .header("origin", "http://localhost:3000")
+        token: &str,
+        body: Option<&Value>,
+    ) -> TestResponse {
+        let mut request = self.request(method, path).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.fetch().await
+    }
+
+    /// Signs a new user up (random e-mail, [`PASSWORD`]) in a browser of its own.
+    pub async fn sign_up(&self) -> TestUser {
+        let browser = self.browser();
+        let email = random_email();
+        let response = browser
+            .post(
+                "/api/auth/sign-up/email",
+                &json!({"name": "User", "email": email, "password": PASSWORD}),
+            )
+            .await;
+        TestUser::from_response(browser, email, response)
+    }
+
+    /// Signs an existing user in once more, in a browser of its own: another session.
+    pub async fn sign_in_again(&self, user: &TestUser) -> TestUser {
+        let browser = self.browser();
+        let response = browser
+            .post(
+                "/api/auth/sign-in/email",
+                &json!({"email": user.email, "password": PASSWORD}),
+            )
+            .await;
+        TestUser::from_response(browser, user.email.clone(), response)
+    }
+
+    /// An anonymous `POST /api/auth/sign-in/email`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
+        self.post(
+            "/api/auth/sign-in/email",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Rewrites a session row behind the server's back; `set` is an SQL `SET` list, e.g.
+    /// `"expiresAt" = now() - interval '1 minute'`.
+    pub fn update_session(&self, token: &str, set: &str) {
+        sql(
+            &self.database_url,
+            &format!("UPDATE session SET {set} WHERE token = '{token}'"),
+        );
+    }
+
+    /// Deletes every account of a user, its credential account (its password) among them.
+    pub fn delete_accounts(&self, user_id: &str) {
+        sql(
+            &self.database_url,
+            &format!(r#"DELETE FROM account WHERE "userId" = '{user_id}'"#),
+        );
+    }
+
+    /// `SELECT count(*) FROM {from}` in this server's database.
+    pub fn count(&self, from: &str) -> i64 {
+        count(&self.database_url, from)
+    }
+}
+
+/// A client with a cookie jar, as a browser (or Better Auth's client) is.
+#[derive(Clone)]
+pub struct Browser {
+    http: reqwest::Client,
+    address: String,
+}
+
+impl Browser {
+    /// A client of the server at `address`; redirects are not followed.
+    fn new(address: &str, cookies: bool) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(cookies)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            http,
+            address: address.to_owned(),
+        }
+    }
+
+    /// A request to `path` on the server, carrying this browser's cookies.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.address))
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Method::GET, path).fetch().await
+    }
+
+    /// `POST` of a JSON body, from the server's own origin.
+    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
+        self.request(Method::POST, path)
+            .header("origin", ORIGIN)
             .json(body)
-            .send()
+            .fetch()
             .await
-            .expect("request")
     }
 
-    /// `GET /api/auth{path}` using `client`.
-    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client
-            .get(self.url(&format!("/api/auth{path}")))
-            .send()
-            .await
-            .expect("request")
-    }
-
-    /// Follows a link from an e-mail (built on `http://localhost:3000`) against this server.
-    pub async fn follow(&self, client: &reqwest::Client, link: &str) -> reqwest::Response {
+    /// Follows a link from an e-mail (built on [`ORIGIN`]).
+    pub async fn follow(&self, link: &str) -> TestResponse {
         let path = link
-            .strip_prefix("http://localhost:3000")
+            .strip_prefix(ORIGIN)
             .unwrap_or_else(|| panic!("not a link to this server: {link}"));
-        client.get(self.url(path)).send().await.expect("request")
-    }
-
-    /// Signs up a user with a client of its own; returns the client (holding the session cookie)
-    /// and the sign-up body.
-    pub async fn user(&self, email: &str, password: &str) -> (reqwest::Client, Value) {
-        let client = Self::new_client();
-        let response = self
-            .post_as(
-                &client,
-                "/sign-up/email",
-                &serde_json::json!({"name": "User", "email": email, "password": password}),
-            )
-            .await;
-        assert_eq!(response.status(), 200, "sign-up failed");
-        (client, response.json().await.expect("json"))
-    }
-
-    /// Signs up a user through the API; returns the response body.
-    pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> Value {
-        let response = self
-            .auth_post(
-                "/sign-up/email",
-                &serde_json::json!({"name": name, "email": email, "password": password}),
-            )
-            .await;
-        assert_eq!(response.status(), 200, "sign-up failed");
-        response.json().await.expect("json")
+        self.get(path).await
     }
 }
 
-/// All `Set-Cookie` values of a response.
-pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect()
+/// A signed-up user and the browser holding its session.
+pub struct TestUser {
+    pub browser: Browser,
+    pub id: String,
+    pub email: String,
+    /// The raw session token (`session.token`, what the seed's apiClient sends as a bearer).
+    pub token: String,
+    /// The signed token of `set-auth-token` (`token.signature`).
+    pub signed_token: String,
+    /// The `Cookie` header its browser was given (`name=value` of each `Set-Cookie`, in order).
+    pub cookie: String,
+    /// The answer to its sign-up (or sign-in): `token`, `user` and more.
+    pub signed_up: Value,
 }
 
-/// A header as a string.
-pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+impl TestUser {
+    fn from_response(browser: Browser, email: String, response: TestResponse) -> Self {
+        assert_eq!(
+            response.status, 200,
+            "sign-up or sign-in: {}",
+            response.text
+        );
+        let signed_up = response.json();
+        Self {
+            browser,
+            id: signed_up["user"]["id"]
+                .as_str()
+                .expect("user.id")
+                .to_owned(),
+            email,
+            token: signed_up["token"].as_str().expect("token").to_owned(),
+            signed_token: response.header("set-auth-token").expect("set-auth-token"),
+            cookie: response.cookie_header(),
+            signed_up,
+        }
+    }
+
+    /// A request carrying this user's session cookie.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.browser.request(method, path)
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.browser.get(path).await
+    }
+
+    /// `POST` of a JSON body, from the server's own origin, with this user's session cookie.
+    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
+        self.browser.post(path, body).await
+    }
 }
 
-/// A random email address.
-pub fn random_email() -> String {
-    format!(
-        "user-{}@example.com",
-        better_auth_actix::auth::crypto::random_string(10, b"abcdefghijklmnopqrstuvwxyz0123456789")
-    )
+/// A response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        Self {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    /// The body as JSON, in its key order; panics when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {:?}", self.status, self.text))
+    }
+
+    /// A header as a string.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// Every `Set-Cookie` value, in order.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// `name=value` of each `Set-Cookie`, in order.
+    pub fn cookie_pairs(&self) -> Vec<(String, String)> {
+        self.cookies()
+            .iter()
+            .map(|c| {
+                let first = c.split(';').next().unwrap_or_default();
+                let (name, value) = first.split_once('=').expect("name=value");
+                (name.to_owned(), value.to_owned())
+            })
+            .collect()
+    }
+
+    /// The `Cookie` header a browser sends back after this response.
+    pub fn cookie_header(&self) -> String {
+        self.cookie_pairs()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Sends a hand-built request and reads the response whole.
+pub trait Fetch {
+    fn fetch(self) -> impl Future<Output = TestResponse> + Send;
+}
+
+impl Fetch for RequestBuilder {
+    async fn fetch(self) -> TestResponse {
+        TestResponse::read(self.send().await.expect("request")).await
+    }
 }

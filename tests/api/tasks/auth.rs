@@ -2,28 +2,26 @@
 //! tokens (raw or signed), the session cookie (with the Origin check on writes), and every
 //! rejection.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::{TRUSTED, TestApp, query_text, sql};
 use jsonwebtoken::Algorithm;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tasks_support::{hand_made, hs256, jwt_with, new_user, now, read, send};
 
-async fn list_with(app: &TestApp, token: &str) -> tasks_support::Reply {
-    send(app, Method::GET, "/api/tasks", token, None).await
+use crate::helpers::jwt::{self, hand_made, hs256, jwt_with, now};
+use crate::helpers::{Fetch as _, SECRET, TRUSTED, TestApp, TestResponse, TestUser, sql};
+
+async fn list_with(app: &TestApp, token: &str) -> TestResponse {
+    app.send(Method::GET, "/api/tasks", token, None).await
 }
 
-fn assert_unauthorized(reply: &tasks_support::Reply, what: &str) {
-    assert_eq!(reply.status, 401, "{what}: {}", reply.text);
+fn assert_unauthorized(response: &TestResponse, what: &str) {
+    assert_eq!(response.status, 401, "{what}: {}", response.text);
     assert_eq!(
-        reply.header("www-authenticate").as_deref(),
+        response.header("www-authenticate").as_deref(),
         Some("Bearer"),
         "{what}"
     );
     assert_eq!(
-        reply.json(),
+        response.json(),
         json!({"message": "Unauthorized", "code": "UNAUTHORIZED"}),
         "{what}"
     );
@@ -32,7 +30,6 @@ fn assert_unauthorized(reply: &tasks_support::Reply, what: &str) {
 #[tokio::test]
 async fn a_request_without_credentials_gets_401_with_www_authenticate_on_every_route() {
     let app = TestApp::spawn().await;
-    let client = TestApp::new_client();
     let routes = [
         (Method::GET, "/api/tasks"),
         (Method::POST, "/api/tasks"),
@@ -50,51 +47,37 @@ async fn a_request_without_credentials_gets_401_with_www_authenticate_on_every_r
         (Method::DELETE, "/api/someone/tasks/1"),
     ];
     for (method, path) in routes {
-        let reply = read(
-            client
-                .request(method.clone(), app.url(path))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_unauthorized(&reply, &format!("{method} {path}"));
+        let response = app.request(method.clone(), path).fetch().await;
+        assert_unauthorized(&response, &format!("{method} {path}"));
     }
 }
 
 #[tokio::test]
 async fn authentication_is_decided_before_the_body_and_query_are_read() {
     let app = TestApp::spawn().await;
-    let client = TestApp::new_client();
-    let bad_json = client
-        .post(app.url("/api/tasks"))
+    let bad_json = app
+        .request(Method::POST, "/api/tasks")
         .bearer_auth("not-a-session")
         .header("content-type", "application/json")
         .body("{oops")
-        .send()
-        .await
-        .unwrap();
-    assert_unauthorized(&read(bad_json).await, "bad token, bad JSON");
-    let oversize = client
-        .post(app.url("/api/tasks"))
+        .fetch()
+        .await;
+    assert_unauthorized(&bad_json, "bad token, bad JSON");
+    let oversize = app
+        .request(Method::POST, "/api/tasks")
         .header("content-type", "application/json")
         .body(vec![b' '; 1 << 20])
-        .send()
-        .await
-        .unwrap();
-    assert_unauthorized(&read(oversize).await, "no token, oversize body");
-    let bad_query = client
-        .get(app.url("/api/tasks?limit=0"))
-        .send()
-        .await
-        .unwrap();
-    assert_unauthorized(&read(bad_query).await, "no token, bad query");
+        .fetch()
+        .await;
+    assert_unauthorized(&oversize, "no token, oversize body");
+    let bad_query = app.get("/api/tasks?limit=0").await;
+    assert_unauthorized(&bad_query, "no token, bad query");
 }
 
 #[tokio::test]
 async fn a_raw_or_signed_bearer_session_token_authenticates() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     assert_eq!(list_with(&app, &user.token).await.status, 200);
     assert_eq!(list_with(&app, &user.signed_token).await.status, 200);
     let encoded = user.signed_token.replace('/', "%2F").replace('=', "%3D");
@@ -103,22 +86,22 @@ async fn a_raw_or_signed_bearer_session_token_authenticates() {
         200,
         "percent-encoded"
     );
-    let reply = send(
-        &app,
-        Method::POST,
-        "/api/tasks",
-        &user.signed_token,
-        Some(&json!({"title": "x"})),
-    )
-    .await;
-    assert_eq!(reply.status, 201);
-    assert_eq!(reply.json()["user_id"], user.id.as_str());
+    let response = app
+        .send(
+            Method::POST,
+            "/api/tasks",
+            &user.signed_token,
+            Some(&json!({"title": "x"})),
+        )
+        .await;
+    assert_eq!(response.status, 201);
+    assert_eq!(response.json()["user_id"], user.id.as_str());
 }
 
 #[tokio::test]
 async fn unknown_expired_revoked_or_badly_signed_session_tokens_get_401() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let forged_sig = format!(
         "{}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
         user.token
@@ -129,118 +112,89 @@ async fn unknown_expired_revoked_or_badly_signed_session_tokens_get_401() {
         "unknown token",
     );
     assert_unauthorized(&list_with(&app, "").await, "empty bearer");
-    sql(
-        &app.database_url,
-        &format!(
-            r#"UPDATE session SET "expiresAt" = now() - interval '1 minute' WHERE token = '{}'"#,
-            user.token
-        ),
-    );
+    app.update_session(&user.token, r#""expiresAt" = now() - interval '1 minute'"#);
     assert_unauthorized(&list_with(&app, &user.token).await, "expired session");
-    let other = new_user(&app).await;
-    let signed_out = TestApp::new_client()
-        .post(app.url("/api/auth/sign-out"))
-        .bearer_auth(&other.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_out.status(), 200);
+    let other = app.sign_up().await;
+    let signed_out = app
+        .send(Method::POST, "/api/auth/sign-out", &other.token, None)
+        .await;
+    assert_eq!(signed_out.status, 200);
     assert_unauthorized(&list_with(&app, &other.token).await, "signed out");
 }
 
 #[tokio::test]
 async fn the_session_cookie_authenticates_and_writes_need_a_trusted_origin() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let cookie = format!(
-        "better-auth.session_token={}",
-        user.signed_token
-            .replace('/', "%2F")
-            .replace('=', "%3D")
-            .replace('+', "%2B")
-    );
-    let client = TestApp::new_client();
-    let get = |path: &str| {
-        client
-            .get(app.url(path))
-            .header("cookie", cookie.clone())
-            .send()
-    };
-    assert_eq!(get("/api/tasks").await.unwrap().status(), 200);
+    let user = app.sign_up().await;
+    // The signed token, percent-encoded, as sign-up set it.
+    let cookie = &user.cookie;
+    let get = app
+        .request(Method::GET, "/api/tasks")
+        .header("cookie", cookie)
+        .fetch()
+        .await;
+    assert_eq!(get.status, 200);
     let post = |origin: Option<&str>| {
-        let mut request = client
-            .post(app.url("/api/tasks"))
-            .header("cookie", cookie.clone())
+        let mut request = app
+            .request(Method::POST, "/api/tasks")
+            .header("cookie", cookie)
             .json(&json!({"title": "by cookie"}));
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
-        request.send()
+        request.fetch()
     };
-    let missing = read(post(None).await.unwrap()).await;
+    let missing = post(None).await;
     assert_eq!(missing.status, 403);
     assert_eq!(
         missing.json(),
         json!({"message": "Missing or null Origin", "code": "MISSING_OR_NULL_ORIGIN"})
     );
-    let untrusted = read(post(Some("http://evil.example")).await.unwrap()).await;
+    let untrusted = post(Some("http://evil.example")).await;
     assert_eq!(untrusted.status, 403);
     assert_eq!(
         untrusted.json(),
         json!({"message": "Invalid origin", "code": "INVALID_ORIGIN"})
     );
-    assert_eq!(post(Some(TRUSTED)).await.unwrap().status(), 201);
-    let unsigned = client
-        .get(app.url("/api/tasks"))
+    assert_eq!(post(Some(TRUSTED)).await.status, 201);
+    let unsigned = app
+        .request(Method::GET, "/api/tasks")
         .header(
             "cookie",
             format!("better-auth.session_token={}", user.token),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_unauthorized(&read(unsigned).await, "unsigned cookie");
-    let count = query_text(
-        &app.database_url,
-        "SELECT count(*)::text AS value FROM task",
-    );
-    assert_eq!(count.as_deref(), Some("1"), "only the trusted write landed");
+        .fetch()
+        .await;
+    assert_unauthorized(&unsigned, "unsigned cookie");
+    assert_eq!(app.count("task"), 1, "only the trusted write landed");
 }
 
 #[tokio::test]
 async fn an_invalid_bearer_does_not_fall_back_to_a_valid_cookie() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let cookie = format!(
-        "better-auth.session_token={}",
-        user.signed_token
-            .replace('/', "%2F")
-            .replace('=', "%3D")
-            .replace('+', "%2B")
-    );
-    let reply = TestApp::new_client()
-        .get(app.url("/api/tasks"))
-        .header("cookie", cookie)
+    let user = app.sign_up().await;
+    let response = app
+        .request(Method::GET, "/api/tasks")
+        .header("cookie", &user.cookie)
         .bearer_auth("garbage")
-        .send()
-        .await
-        .unwrap();
-    assert_unauthorized(&read(reply).await, "bad bearer, good cookie");
+        .fetch()
+        .await;
+    assert_unauthorized(&response, "bad bearer, good cookie");
 }
 
 #[tokio::test]
 async fn an_hs256_jwt_signed_with_the_shared_secret_authenticates_as_its_sub() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let token = hs256(&json!({"sub": user.id, "exp": now() + 300, "email": "x@example.com"}));
-    let created = send(
-        &app,
-        Method::POST,
-        &format!("/api/{}/tasks", user.id),
-        &token,
-        Some(&json!({"title": "from FastAPI's token"})),
-    )
-    .await;
+    let created = app
+        .send(
+            Method::POST,
+            &format!("/api/{}/tasks", user.id),
+            &token,
+            Some(&json!({"title": "from FastAPI's token"})),
+        )
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.json()["user_id"], user.id.as_str());
     let listed = list_with(&app, &user.token).await.json();
@@ -250,7 +204,7 @@ async fn an_hs256_jwt_signed_with_the_shared_secret_authenticates_as_its_sub() {
 #[tokio::test]
 async fn forged_expired_unsigned_and_algorithm_confused_jwts_get_401() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let sub = user.id.as_str();
     let valid = json!({"sub": sub, "exp": now() + 300});
     let other_secret = b"another-secret-0123456789-abcdefghijklmnop";
@@ -273,11 +227,11 @@ async fn forged_expired_unsigned_and_algorithm_confused_jwts_get_401() {
         ),
         (
             "HS384",
-            jwt_with(Algorithm::HS384, &valid, common::SECRET.as_bytes()),
+            jwt_with(Algorithm::HS384, &valid, SECRET.as_bytes()),
         ),
         (
             "HS512",
-            jwt_with(Algorithm::HS512, &valid, common::SECRET.as_bytes()),
+            jwt_with(Algorithm::HS512, &valid, SECRET.as_bytes()),
         ),
         (
             "alg none",
@@ -308,15 +262,15 @@ async fn forged_expired_unsigned_and_algorithm_confused_jwts_get_401() {
     ];
     for (what, token) in cases {
         assert_unauthorized(&list_with(&app, &token).await, what);
-        let reply = send(
-            &app,
-            Method::POST,
-            "/api/tasks",
-            &token,
-            Some(&json!({"title": "x"})),
-        )
-        .await;
-        assert_eq!(reply.status, 401, "{what} (POST)");
+        let response = app
+            .send(
+                Method::POST,
+                "/api/tasks",
+                &token,
+                Some(&json!({"title": "x"})),
+            )
+            .await;
+        assert_eq!(response.status, 401, "{what} (POST)");
     }
     let tampered = {
         let token = hs256(&valid);
@@ -333,25 +287,21 @@ async fn forged_expired_unsigned_and_algorithm_confused_jwts_get_401() {
         parts.join(".")
     };
     assert_unauthorized(&list_with(&app, &tampered).await, "tampered payload");
-    let count = query_text(
-        &app.database_url,
-        "SELECT count(*)::text AS value FROM task",
-    );
-    assert_eq!(count.as_deref(), Some("0"));
+    assert_eq!(app.count("task"), 0);
 }
 
 #[tokio::test]
 async fn a_jwt_whose_user_no_longer_exists_gets_401_on_create_not_500() {
     let app = TestApp::spawn().await;
     let token = hs256(&json!({"sub": "deleted-user-id", "exp": now() + 300}));
-    let created = send(
-        &app,
-        Method::POST,
-        "/api/tasks",
-        &token,
-        Some(&json!({"title": "orphan"})),
-    )
-    .await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/tasks",
+            &token,
+            Some(&json!({"title": "orphan"})),
+        )
+        .await;
     assert_unauthorized(&created, "create for a missing user");
     let listed = list_with(&app, &token).await;
     assert_eq!(listed.status, 200);
@@ -365,7 +315,7 @@ async fn issuer_and_audience_are_enforced_when_configured() {
         config.jwt_audience = Some("tasks-api".into());
     })
     .await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let claims = |iss: Value, aud: Value| {
         let mut c = json!({"sub": user.id, "exp": now() + 300});
         if !iss.is_null() {
@@ -405,49 +355,40 @@ async fn issuer_and_audience_are_enforced_when_configured() {
 #[tokio::test]
 async fn issuer_and_audience_are_not_checked_when_unset() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let token =
         hs256(&json!({"sub": user.id, "exp": now() + 300, "iss": "anyone", "aud": "anything"}));
     assert_eq!(list_with(&app, &token).await.status, 200);
 }
 
 /// A JWT from the jwt plugin (`GET /api/auth/token`) for a user's session.
-async fn plugin_jwt(app: &TestApp, user: &tasks_support::User) -> String {
-    let reply = send(app, Method::GET, "/api/auth/token", &user.token, None).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.json()["token"].as_str().unwrap().to_owned()
-}
-
-fn header_of(jwt: &str) -> Value {
-    use base64::Engine as _;
-    let segment = jwt.split('.').next().unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(segment)
-            .unwrap(),
-    )
-    .unwrap()
+async fn plugin_jwt(app: &TestApp, user: &TestUser) -> String {
+    let response = app
+        .send(Method::GET, "/api/auth/token", &user.token, None)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn this_servers_eddsa_jwts_authenticate_task_requests() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let jwt = plugin_jwt(&app, &user).await;
-    assert_eq!(header_of(&jwt)["alg"], "EdDSA");
-    let created = send(
-        &app,
-        Method::POST,
-        &format!("/api/{}/tasks", user.id),
-        &jwt,
-        Some(&json!({"title": "via EdDSA"})),
-    )
-    .await;
+    let user = app.sign_up().await;
+    let token = plugin_jwt(&app, &user).await;
+    assert_eq!(jwt::header(&token)["alg"], "EdDSA");
+    let created = app
+        .send(
+            Method::POST,
+            &format!("/api/{}/tasks", user.id),
+            &token,
+            Some(&json!({"title": "via EdDSA"})),
+        )
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.json()["user_id"], user.id.as_str());
-    assert_eq!(list_with(&app, &jwt).await.status, 200);
+    assert_eq!(list_with(&app, &token).await.status, 200);
     // Flip one character in the middle of the signature (not the last, whose low bits are padding).
-    let mut tampered: Vec<char> = jwt.chars().collect();
+    let mut tampered: Vec<char> = token.chars().collect();
     let at = tampered.len() - 20;
     tampered[at] = if tampered[at] == 'A' { 'B' } else { 'A' };
     let tampered: String = tampered.into_iter().collect();
@@ -460,25 +401,25 @@ async fn this_servers_eddsa_jwts_authenticate_task_requests() {
 #[tokio::test]
 async fn an_eddsa_jwt_fails_once_its_key_changes_algorithm_or_leaves_the_grace_period() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let jwt = plugin_jwt(&app, &user).await;
-    assert_eq!(list_with(&app, &jwt).await.status, 200);
-    let kid = header_of(&jwt)["kid"].as_str().unwrap().to_owned();
+    let user = app.sign_up().await;
+    let token = plugin_jwt(&app, &user).await;
+    assert_eq!(list_with(&app, &token).await.status, 200);
+    let kid = jwt::header(&token)["kid"].as_str().unwrap().to_owned();
     // The algorithm is pinned per key: a key recorded as ES256 verifies no EdDSA token.
     sql(
         &app.database_url,
         &format!("UPDATE jwks SET alg = 'ES256' WHERE id = '{kid}'"),
     );
-    assert_unauthorized(&list_with(&app, &jwt).await, "key pinned to another alg");
+    assert_unauthorized(&list_with(&app, &token).await, "key pinned to another alg");
     sql(
         &app.database_url,
         &format!(
             r#"UPDATE jwks SET alg = 'EdDSA', "expiresAt" = now() - interval '31 days' WHERE id = '{kid}'"#
         ),
     );
-    assert_unauthorized(&list_with(&app, &jwt).await, "key past its grace period");
+    assert_unauthorized(&list_with(&app, &token).await, "key past its grace period");
     sql(&app.database_url, "DELETE FROM jwks");
-    assert_unauthorized(&list_with(&app, &jwt).await, "key deleted");
+    assert_unauthorized(&list_with(&app, &token).await, "key deleted");
 }
 
 #[tokio::test]
@@ -487,9 +428,9 @@ async fn the_jwt_plugins_hs256_tokens_authenticate_task_requests() {
         c.jwt.alg = better_auth_actix::config::JwtAlg::Hs256;
     })
     .await;
-    let user = new_user(&app).await;
-    let jwt = plugin_jwt(&app, &user).await;
-    assert_eq!(header_of(&jwt)["alg"], "HS256");
-    let reply = list_with(&app, &jwt).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let user = app.sign_up().await;
+    let token = plugin_jwt(&app, &user).await;
+    assert_eq!(jwt::header(&token)["alg"], "HS256");
+    let response = list_with(&app, &token).await;
+    assert_eq!(response.status, 200, "{}", response.text);
 }

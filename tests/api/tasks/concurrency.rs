@@ -1,22 +1,23 @@
 //! Concurrency: parallel creates all persist; parallel toggles of one task lose no update.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::{TestApp, query_text};
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
-use tasks_support::{Client, Form, new_user, send};
+
+use crate::helpers::tasks::Form;
+use crate::helpers::{TestApp, query_text};
 
 #[tokio::test]
 async fn fifty_concurrent_creates_are_all_persisted() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let replies = join_all((0..50).map(|i| {
         let body = json!({"title": format!("task {i}")});
         let (app, user) = (&app, &user);
-        async move { send(app, Method::POST, "/api/tasks", &user.token, Some(&body)).await }
+        async move {
+            app.send(Method::POST, "/api/tasks", &user.token, Some(&body))
+                .await
+        }
     }))
     .await;
     let mut ids: Vec<i64> = replies
@@ -29,11 +30,7 @@ async fn fifty_concurrent_creates_are_all_persisted() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 50);
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let c = app.tasks(&user, Form::Plain);
     let (tasks, total) = c.list("limit=500").await;
     assert_eq!((tasks.len(), total), (50, 50));
     let stored = query_text(
@@ -46,17 +43,13 @@ async fn fifty_concurrent_creates_are_all_persisted() {
 #[tokio::test]
 async fn twenty_concurrent_toggles_of_one_task_lose_no_update() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Scoped,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Scoped);
     let task = c.create(json!({"title": "flip"})).await;
     let path = c.path(&format!("/{}/complete", task["id"]));
     let replies = join_all((0..20).map(|_| {
         let (app, user, path) = (&app, &user, &path);
-        async move { send(app, Method::PATCH, path, &user.token, None).await }
+        async move { app.send(Method::PATCH, path, &user.token, None).await }
     }))
     .await;
     let trues = replies

@@ -1,12 +1,10 @@
 //! Task CRUD, in both route forms: create, get, replace, update, toggle, delete.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::{TestApp, query_text};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tasks_support::{Client, FORMS, Form, new_user};
+
+use crate::helpers::tasks::{FORMS, Form};
+use crate::helpers::{TestApp, query_text};
 
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object()
@@ -24,21 +22,17 @@ fn is_iso_ms(v: &Value) -> bool {
 #[tokio::test]
 async fn a_task_goes_through_create_get_replace_update_and_delete_in_both_forms() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
-        let reply = c
+        let c = app.tasks(&user, form);
+        let response = c
             .call(Method::POST, "", Some(&json!({"title": "Buy milk"})))
             .await;
-        assert_eq!(reply.status, 201, "{}", reply.text);
-        let task = reply.json();
+        assert_eq!(response.status, 201, "{}", response.text);
+        let task = response.json();
         let id = task["id"].as_i64().unwrap();
         assert_eq!(
-            reply.header("location").unwrap(),
+            response.header("location").unwrap(),
             c.path(&format!("/{id}")),
             "{form:?}"
         );
@@ -119,28 +113,24 @@ async fn a_task_goes_through_create_get_replace_update_and_delete_in_both_forms(
 #[tokio::test]
 async fn put_resets_omitted_optional_fields_to_their_defaults() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let task = c
             .create(
                 json!({"title": "A", "description": "d", "completed": true, "priority": "high",
                 "tags": ["x"], "due_date": "2026-12-01T17:00:00Z"}),
             )
             .await;
-        let reply = c
+        let response = c
             .call(
                 Method::PUT,
                 &format!("/{}", task["id"]),
                 Some(&json!({"title": "B"})),
             )
             .await;
-        assert_eq!(reply.status, 200);
-        let t = reply.json();
+        assert_eq!(response.status, 200);
+        let t = response.json();
         assert_eq!(
             (
                 &t["title"],
@@ -166,20 +156,16 @@ async fn put_resets_omitted_optional_fields_to_their_defaults() {
 #[tokio::test]
 async fn an_empty_patch_changes_nothing_but_updated_at() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
     let task = c
         .create(json!({"title": "Keep", "tags": ["a"], "description": "d"}))
         .await;
-    let reply = c
+    let response = c
         .call(Method::PATCH, &format!("/{}", task["id"]), Some(&json!({})))
         .await;
-    assert_eq!(reply.status, 200);
-    let mut after = reply.json();
+    assert_eq!(response.status, 200);
+    let mut after = response.json();
     after["updated_at"] = task["updated_at"].clone();
     assert_eq!(after, task);
 }
@@ -187,13 +173,9 @@ async fn an_empty_patch_changes_nothing_but_updated_at() {
 #[tokio::test]
 async fn complete_toggles_without_a_body_and_sets_with_one_in_both_forms() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let task = c.create(json!({"title": "Toggle me"})).await;
         let path = format!("/{}/complete", task["id"]);
         let first = c.call(Method::PATCH, &path, None).await;
@@ -222,12 +204,8 @@ async fn complete_toggles_without_a_body_and_sets_with_one_in_both_forms() {
 #[tokio::test]
 async fn unicode_titles_come_back_exactly_as_sent_and_sql_looking_text_is_stored_verbatim() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
     let samples = [
         "🎉 Party 👩‍👩‍👧‍👦",
         "שלום עולם \u{200f}(RTL)",
@@ -262,23 +240,19 @@ async fn unicode_titles_come_back_exactly_as_sent_and_sql_looking_text_is_stored
 #[tokio::test]
 async fn a_non_numeric_or_out_of_range_task_id_is_404_not_500() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         for id in ["abc", "1.5", "-1", "0", "99999999999999999999", "%20"] {
             for method in [Method::GET, Method::DELETE] {
-                let reply = c.call(method.clone(), &format!("/{id}"), None).await;
-                assert_eq!(reply.status, 404, "{method} {id}: {}", reply.text);
-                assert_eq!(reply.json()["code"], "TASK_NOT_FOUND");
+                let response = c.call(method.clone(), &format!("/{id}"), None).await;
+                assert_eq!(response.status, 404, "{method} {id}: {}", response.text);
+                assert_eq!(response.json()["code"], "TASK_NOT_FOUND");
             }
-            let reply = c
+            let response = c
                 .call(Method::PUT, &format!("/{id}"), Some(&json!({"title": "x"})))
                 .await;
-            assert_eq!(reply.status, 404);
+            assert_eq!(response.status, 404);
         }
     }
 }
@@ -286,15 +260,14 @@ async fn a_non_numeric_or_out_of_range_task_id_is_404_not_500() {
 #[tokio::test]
 async fn responses_carry_no_store_and_unknown_task_paths_use_the_envelope() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
-    let reply = c.call(Method::GET, "", None).await;
-    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
-    let reply = c.call(Method::GET, "/1/nope", None).await;
-    assert_eq!(reply.status, 404);
-    assert_eq!(reply.json()["code"], "NOT_FOUND");
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
+    let response = c.call(Method::GET, "", None).await;
+    assert_eq!(
+        response.header("cache-control").as_deref(),
+        Some("no-store")
+    );
+    let response = c.call(Method::GET, "/1/nope", None).await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.json()["code"], "NOT_FOUND");
 }

@@ -1,15 +1,13 @@
 //! Listing: filters, search, sort, pagination and `X-Total-Count`, in both route forms.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::{TestApp, sql};
 use reqwest::Method;
 use serde_json::json;
-use tasks_support::{Client, FORMS, Form, new_user, titles};
+
+use crate::helpers::tasks::{FORMS, Form, Tasks, titles};
+use crate::helpers::{TestApp, sql};
 
 /// Five tasks with distinct creation times (set in SQL so the order does not depend on timing).
-async fn seed(c: &Client<'_>) {
+async fn seed(c: &Tasks<'_>) {
     let tasks = [
         json!({"title": "alpha", "priority": "low", "tags": ["home"], "due_date": "2026-12-03T00:00:00Z"}),
         json!({"title": "Bravo", "priority": "high", "tags": ["work", "home"], "description": "Quarterly REPORT"}),
@@ -34,13 +32,9 @@ async fn seed(c: &Client<'_>) {
 #[tokio::test]
 async fn the_default_listing_is_newest_first_with_the_total_count() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         if form == Form::Plain {
             let (tasks, total) = c.list("").await;
             assert_eq!((tasks.len(), total), (0, 0));
@@ -58,19 +52,10 @@ async fn the_default_listing_is_newest_first_with_the_total_count() {
 #[tokio::test]
 async fn status_priority_and_tag_filter_the_list() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    seed(&Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    })
-    .await;
+    let user = app.sign_up().await;
+    seed(&app.tasks(&user, Form::Plain)).await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let cases: [(&str, &[&str]); 9] = [
             (
                 "status=all",
@@ -96,12 +81,8 @@ async fn status_priority_and_tag_filter_the_list() {
 #[tokio::test]
 async fn search_is_a_case_insensitive_literal_substring_of_title_or_description() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
     seed(&c).await;
     let cases: [(&str, &[&str]); 9] = [
         ("q=BRAVO", &["Bravo"]),
@@ -119,7 +100,7 @@ async fn search_is_a_case_insensitive_literal_substring_of_title_or_description(
         assert_eq!(titles(&tasks), expected, "{query}");
         assert_eq!(total, expected.len() as i64);
     }
-    let scoped = Client {
+    let scoped = Tasks {
         form: Form::Scoped,
         ..c
     };
@@ -132,19 +113,10 @@ async fn search_is_a_case_insensitive_literal_substring_of_title_or_description(
 #[tokio::test]
 async fn every_sort_key_works_in_both_directions_with_id_breaking_ties() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    seed(&Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    })
-    .await;
+    let user = app.sign_up().await;
+    seed(&app.tasks(&user, Form::Plain)).await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let cases: [(&str, [&str; 5]); 9] = [
             (
                 "sort=created_at&order=asc",
@@ -203,12 +175,8 @@ async fn every_sort_key_works_in_both_directions_with_id_breaking_ties() {
 #[tokio::test]
 async fn limit_and_offset_page_through_matches_and_the_total_ignores_them() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Scoped,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Scoped);
     for i in 0..12 {
         c.create(json!({"title": format!("t{i:02}"), "priority": if i % 2 == 0 { "high" } else { "low" }}))
             .await;
@@ -236,13 +204,9 @@ async fn limit_and_offset_page_through_matches_and_the_total_ignores_them() {
 #[tokio::test]
 async fn a_bad_query_value_is_400_invalid_query_in_the_envelope() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let cases = [
             (
                 "status=done",
@@ -266,17 +230,17 @@ async fn a_bad_query_value_is_400_invalid_query_in_the_envelope() {
             ),
         ];
         for (query, message) in cases {
-            let reply = c.call(Method::GET, &format!("?{query}"), None).await;
-            assert_eq!(reply.status, 400, "{query}");
+            let response = c.call(Method::GET, &format!("?{query}"), None).await;
+            assert_eq!(response.status, 400, "{query}");
             assert_eq!(
-                reply.json(),
+                response.json(),
                 json!({"message": message, "code": "INVALID_QUERY"}),
                 "{query}"
             );
         }
-        let reply = c.call(Method::GET, "?status=x&limit=0", None).await;
+        let response = c.call(Method::GET, "?status=x&limit=0", None).await;
         assert_eq!(
-            reply.json()["message"],
+            response.json()["message"],
             "status must be one of all, pending, completed; limit must be an integer from 1 to 500"
         );
     }

@@ -2,13 +2,11 @@
 //! values converted (naive UTC timestamps become timestamptz), new columns get their defaults, and
 //! the API serves the adopted rows.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::{TestApp, empty_database, query_text, sql, test_config};
 use reqwest::Method;
 use serde_json::json;
-use tasks_support::{hs256, now, send};
+
+use crate::helpers::jwt::{hs256, now};
+use crate::helpers::{TestApp, empty_database, query_text, sql, test_config};
 
 /// SQLModel's DDL for the seed's `Task` model.
 const SQLMODEL_DDL: &str = "CREATE TABLE task (
@@ -68,14 +66,14 @@ async fn the_migration_adopts_an_existing_sqlmodel_task_table_and_keeps_its_rows
     // Better Auth row here).
     let app = TestApp::start(test_config(&url)).await;
     let token = hs256(&json!({"sub": "seed-user", "exp": now() + 300}));
-    let listed = send(
-        &app,
-        Method::GET,
-        "/api/tasks?sort=created_at&order=asc",
-        &token,
-        None,
-    )
-    .await;
+    let listed = app
+        .send(
+            Method::GET,
+            "/api/tasks?sort=created_at&order=asc",
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert_eq!(listed.header("x-total-count").as_deref(), Some("2"));
     let tasks = listed.json();
@@ -93,27 +91,29 @@ async fn the_migration_adopts_an_existing_sqlmodel_task_table_and_keeps_its_rows
         r#"INSERT INTO "user" (id, name, email, "emailVerified", "createdAt", "updatedAt")
            VALUES ('seed-user', 'Seed', 'seed@example.com', false, now(), now())"#,
     );
-    let created = send(
-        &app,
-        Method::POST,
-        "/api/tasks",
-        &token,
-        Some(&json!({"title": "new"})),
-    )
-    .await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/tasks",
+            &token,
+            Some(&json!({"title": "new"})),
+        )
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.json()["id"], 4);
     let orphan = hs256(&json!({"sub": "someone-else", "exp": now() + 300}));
-    let refused = send(
-        &app,
-        Method::POST,
-        "/api/tasks",
-        &orphan,
-        Some(&json!({"title": "x"})),
-    )
-    .await;
+    let refused = app
+        .send(
+            Method::POST,
+            "/api/tasks",
+            &orphan,
+            Some(&json!({"title": "x"})),
+        )
+        .await;
     assert_eq!(refused.status, 401);
-    let toggled = send(&app, Method::PATCH, "/api/tasks/2/complete", &token, None).await;
+    let toggled = app
+        .send(Method::PATCH, "/api/tasks/2/complete", &token, None)
+        .await;
     assert_eq!(
         toggled.json()["completed"],
         false,

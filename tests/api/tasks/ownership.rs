@@ -2,13 +2,11 @@
 //! route, nothing changed), and the path form refuses a `user_id` that is not the caller's (403,
 //! before any 404).
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::{TestApp, query_text};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tasks_support::{Client, FORMS, Form, new_user, send};
+
+use crate::helpers::tasks::{FORMS, Form, tasks_path};
+use crate::helpers::{TestApp, query_text};
 
 fn item_routes(base: &str, id: &Value) -> Vec<(Method, String, Option<Value>)> {
     vec![
@@ -36,65 +34,52 @@ fn item_routes(base: &str, id: &Value) -> Vec<(Method, String, Option<Value>)> {
 #[tokio::test]
 async fn another_users_task_is_404_on_every_item_route_and_stays_unchanged() {
     let app = TestApp::spawn().await;
-    let alice = new_user(&app).await;
-    let bob = new_user(&app).await;
-    let task = Client {
-        app: &app,
-        user: &alice,
-        form: Form::Plain,
-    }
-    .create(json!({"title": "alice's", "tags": ["private"]}))
-    .await;
+    let alice = app.sign_up().await;
+    let bob = app.sign_up().await;
+    let task = app
+        .tasks(&alice, Form::Plain)
+        .create(json!({"title": "alice's", "tags": ["private"]}))
+        .await;
     for form in FORMS {
-        let base = tasks_support::tasks_path(form, &bob.id);
+        let base = tasks_path(form, &bob.id);
         for (method, path, body) in item_routes(&base, &task["id"]) {
-            let reply = send(&app, method.clone(), &path, &bob.token, body.as_ref()).await;
-            assert_eq!(reply.status, 404, "{method} {path}");
+            let response = app
+                .send(method.clone(), &path, &bob.token, body.as_ref())
+                .await;
+            assert_eq!(response.status, 404, "{method} {path}");
             assert_eq!(
-                reply.json(),
+                response.json(),
                 json!({"message": "Task not found", "code": "TASK_NOT_FOUND"})
             );
         }
     }
-    let unchanged = send(
-        &app,
-        Method::GET,
-        &format!("/api/tasks/{}", task["id"]),
-        &alice.token,
-        None,
-    )
-    .await;
+    let unchanged = app
+        .send(
+            Method::GET,
+            &format!("/api/tasks/{}", task["id"]),
+            &alice.token,
+            None,
+        )
+        .await;
     assert_eq!(unchanged.json(), task);
 }
 
 #[tokio::test]
 async fn listing_shows_only_the_callers_tasks_whatever_the_filters() {
     let app = TestApp::spawn().await;
-    let alice = new_user(&app).await;
-    let bob = new_user(&app).await;
-    let a = Client {
-        app: &app,
-        user: &alice,
-        form: Form::Plain,
-    };
+    let alice = app.sign_up().await;
+    let bob = app.sign_up().await;
+    let a = app.tasks(&alice, Form::Plain);
     a.create(json!({"title": "shared word", "tags": ["t"], "priority": "high"}))
         .await;
     for form in FORMS {
-        let b = Client {
-            app: &app,
-            user: &bob,
-            form,
-        };
+        let b = app.tasks(&bob, form);
         for query in ["", "q=shared", "tag=t", "priority=high", "status=pending"] {
             let (tasks, total) = b.list(query).await;
             assert_eq!((tasks.len(), total), (0, 0), "{form:?} {query}");
         }
     }
-    let b = Client {
-        app: &app,
-        user: &bob,
-        form: Form::Scoped,
-    };
+    let b = app.tasks(&bob, Form::Scoped);
     let mine = b.create(json!({"title": "bob's"})).await;
     assert_eq!(mine["user_id"], bob.id.as_str());
     let (tasks, total) = a.list("").await;
@@ -105,15 +90,12 @@ async fn listing_shows_only_the_callers_tasks_whatever_the_filters() {
 #[tokio::test]
 async fn a_path_user_id_other_than_the_callers_is_403_on_every_route_before_any_404() {
     let app = TestApp::spawn().await;
-    let alice = new_user(&app).await;
-    let bob = new_user(&app).await;
-    let task = Client {
-        app: &app,
-        user: &alice,
-        form: Form::Plain,
-    }
-    .create(json!({"title": "alice's"}))
-    .await;
+    let alice = app.sign_up().await;
+    let bob = app.sign_up().await;
+    let task = app
+        .tasks(&alice, Form::Plain)
+        .create(json!({"title": "alice's"}))
+        .await;
     let forbidden = json!({"message": "You may only access your own tasks", "code": "FORBIDDEN"});
     let swapped_case: String = alice
         .id
@@ -145,9 +127,11 @@ async fn a_path_user_id_other_than_the_callers_is_403_on_every_route_before_any_
         ));
         routes.push((Method::POST, base.clone(), Some(json!({}))));
         for (method, path, body) in routes {
-            let reply = send(&app, method.clone(), &path, &caller.token, body.as_ref()).await;
-            assert_eq!(reply.status, 403, "{method} {path}: {}", reply.text);
-            assert_eq!(reply.json(), forbidden);
+            let response = app
+                .send(method.clone(), &path, &caller.token, body.as_ref())
+                .await;
+            assert_eq!(response.status, 403, "{method} {path}: {}", response.text);
+            assert_eq!(response.json(), forbidden);
         }
     }
     let titles = query_text(

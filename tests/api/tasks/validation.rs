@@ -1,18 +1,16 @@
 //! Body validation of the task API: every field rule, malformed and non-object bodies, oversize
 //! bodies and content types, all in the one error envelope.
 
-use crate::helpers as common;
-use crate::helpers::tasks as tasks_support;
-
-use common::TestApp;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tasks_support::{Client, FORMS, Form, new_user, read};
+
+use crate::helpers::tasks::{FORMS, Form};
+use crate::helpers::{Fetch as _, TestApp, TestResponse};
 
 /// The `(field, message)` pairs of a 422.
-fn violations(reply: &tasks_support::Reply) -> Vec<(String, String)> {
-    assert_eq!(reply.status, 422, "{}", reply.text);
-    let body = reply.json();
+fn violations(response: &TestResponse) -> Vec<(String, String)> {
+    assert_eq!(response.status, 422, "{}", response.text);
+    let body = response.json();
     assert_eq!(body["code"], "VALIDATION_ERROR");
     body["errors"]
         .as_array()
@@ -34,16 +32,12 @@ fn one(field: &str, message: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_validation_error_has_message_code_and_errors_in_that_order() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
-    let reply = c.call(Method::POST, "", Some(&json!({}))).await;
-    assert_eq!(reply.status, 422);
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
+    let response = c.call(Method::POST, "", Some(&json!({}))).await;
+    assert_eq!(response.status, 422);
     assert_eq!(
-        reply.text,
+        response.text,
         r#"{"message":"title: is required","code":"VALIDATION_ERROR","errors":[{"field":"title","message":"is required"}]}"#
     );
 }
@@ -51,7 +45,7 @@ async fn a_validation_error_has_message_code_and_errors_in_that_order() {
 #[tokio::test]
 async fn every_field_rule_is_enforced_on_create_and_replace_in_both_forms() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     let title_rule = "must be 1 to 200 characters long after trimming";
     let tag_rule = |i: usize| format!("tag {i} must be 1 to 50 characters long after trimming");
     let cases: Vec<(Value, Vec<(String, String)>)> = vec![
@@ -146,11 +140,7 @@ async fn every_field_rule_is_enforced_on_create_and_replace_in_both_forms() {
         ),
     ];
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let existing = c.create(json!({"title": "existing"})).await;
         let item = format!("/{}", existing["id"]);
         for (body, expected) in &cases {
@@ -173,12 +163,8 @@ async fn every_field_rule_is_enforced_on_create_and_replace_in_both_forms() {
 #[tokio::test]
 async fn limits_are_inclusive_and_counted_in_characters() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
     let title = "🎉".repeat(200);
     let task = c
         .create(
@@ -195,13 +181,9 @@ async fn limits_are_inclusive_and_counted_in_characters() {
 #[tokio::test]
 async fn patch_validates_only_the_fields_it_sends_and_allows_null_only_where_nullable() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
+    let user = app.sign_up().await;
     for form in FORMS {
-        let c = Client {
-            app: &app,
-            user: &user,
-            form,
-        };
+        let c = app.tasks(&user, form);
         let task = c
             .create(json!({"title": "t", "description": "d", "due_date": "2026-12-01T00:00:00Z"}))
             .await;
@@ -212,17 +194,17 @@ async fn patch_validates_only_the_fields_it_sends_and_allows_null_only_where_nul
             (json!({"priority": null}), "priority"),
             (json!({"tags": null}), "tags"),
         ] {
-            let reply = c.call(Method::PATCH, &item, Some(&body)).await;
-            assert_eq!(violations(&reply), one(field, "must not be null"));
+            let response = c.call(Method::PATCH, &item, Some(&body)).await;
+            assert_eq!(violations(&response), one(field, "must not be null"));
         }
-        let reply = c
+        let response = c
             .call(
                 Method::PATCH,
                 &item,
                 Some(&json!({"title": " ", "tags": [""]})),
             )
             .await;
-        assert_eq!(violations(&reply).len(), 2);
+        assert_eq!(violations(&response).len(), 2);
         let cleared = c
             .call(
                 Method::PATCH,
@@ -239,12 +221,8 @@ async fn patch_validates_only_the_fields_it_sends_and_allows_null_only_where_nul
 #[tokio::test]
 async fn server_owned_and_unknown_fields_in_a_body_are_ignored() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let c = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    };
+    let user = app.sign_up().await;
+    let c = app.tasks(&user, Form::Plain);
     let task = c
         .create(json!({"title": "mine", "id": 424242, "user_id": "someone-else",
             "created_at": "2000-01-01T00:00:00.000Z", "updated_at": "2000-01-01T00:00:00.000Z", "owner": "x"}))
@@ -254,11 +232,11 @@ async fn server_owned_and_unknown_fields_in_a_body_are_ignored() {
     assert_ne!(task["created_at"], "2000-01-01T00:00:00.000Z");
     let item = format!("/{}", task["id"]);
     for method in [Method::PUT, Method::PATCH] {
-        let reply = c
+        let response = c
             .call(method, &item, Some(&json!({"title": "still mine", "id": 1, "user_id": "x", "created_at": "2000-01-01T00:00:00Z"})))
             .await;
-        assert_eq!(reply.status, 200);
-        let t = reply.json();
+        assert_eq!(response.status, 200);
+        let t = response.json();
         assert_eq!(
             (&t["id"], &t["user_id"], &t["created_at"]),
             (&task["id"], &task["user_id"], &task["created_at"])
@@ -269,15 +247,11 @@ async fn server_owned_and_unknown_fields_in_a_body_are_ignored() {
 #[tokio::test]
 async fn malformed_json_is_400_and_a_non_object_body_is_422() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let client = TestApp::new_client();
-    let task = Client {
-        app: &app,
-        user: &user,
-        form: Form::Plain,
-    }
-    .create(json!({"title": "t"}))
-    .await;
+    let user = app.sign_up().await;
+    let task = app
+        .tasks(&user, Form::Plain)
+        .create(json!({"title": "t"}))
+        .await;
     let targets = [
         (Method::POST, "/api/tasks".to_owned()),
         (Method::PUT, format!("/api/tasks/{}", task["id"])),
@@ -287,91 +261,68 @@ async fn malformed_json_is_400_and_a_non_object_body_is_422() {
     ];
     for (method, path) in &targets {
         let send = |body: &'static str| {
-            client
-                .request(method.clone(), app.url(path))
+            app.request(method.clone(), path)
                 .bearer_auth(&user.token)
                 .header("content-type", "application/json")
                 .body(body)
-                .send()
+                .fetch()
         };
         for body in ["{", "{\"title\": }", "nope", "{\"title\": \"a\"} trailing"] {
-            let reply = read(send(body).await.unwrap()).await;
-            assert_eq!(reply.status, 400, "{method} {path} {body}");
+            let response = send(body).await;
+            assert_eq!(response.status, 400, "{method} {path} {body}");
             assert_eq!(
-                reply.json(),
+                response.json(),
                 json!({"message": "Malformed JSON in request body", "code": "INVALID_JSON"})
             );
         }
         for body in ["[]", "\"title\"", "42", "true"] {
-            let reply = read(send(body).await.unwrap()).await;
+            let response = send(body).await;
             assert_eq!(
-                violations(&reply),
+                violations(&response),
                 one("body", "must be a JSON object"),
                 "{method} {path} {body}"
             );
         }
     }
-    let empty = read(
-        client
-            .post(app.url("/api/tasks"))
-            .bearer_auth(&user.token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let empty = app
+        .request(Method::POST, "/api/tasks")
+        .bearer_auth(&user.token)
+        .fetch()
+        .await;
     assert_eq!(violations(&empty), one("body", "must be a JSON object"));
 }
 
 #[tokio::test]
 async fn an_oversize_body_is_413_and_a_non_json_content_type_is_415() {
     let app = TestApp::spawn().await;
-    let user = new_user(&app).await;
-    let client = TestApp::new_client();
-    let big = json!({"title": "t", "description": "x".repeat(1_100_000)});
-    let reply = read(
-        client
-            .post(app.url("/api/tasks"))
+    let user = app.sign_up().await;
+    let post = || {
+        app.request(Method::POST, "/api/tasks")
             .bearer_auth(&user.token)
-            .json(&big)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(reply.status, 413);
+    };
+    let big = json!({"title": "t", "description": "x".repeat(1_100_000)});
+    let response = post().json(&big).fetch().await;
+    assert_eq!(response.status, 413);
     assert_eq!(
-        reply.json(),
+        response.json(),
         json!({"message": "Request body is too large", "code": "PAYLOAD_TOO_LARGE"})
     );
     // Chunked, so no Content-Length announces the size: the limit applies while reading.
     let status_line = chunked_post(&app, &user.token, 1100).await;
     assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
-    let reply = read(
-        client
-            .post(app.url("/api/tasks"))
-            .bearer_auth(&user.token)
-            .header("content-type", "text/plain")
-            .body(r#"{"title":"t"}"#)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(reply.status, 415);
-    assert_eq!(reply.json()["code"], "UNSUPPORTED_MEDIA_TYPE");
-    let reply = read(
-        client
-            .post(app.url("/api/tasks"))
-            .bearer_auth(&user.token)
-            .header("content-type", "application/json; charset=utf-8")
-            .body(r#"{"title":"t"}"#)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(reply.status, 201, "charset parameter is fine");
+    let response = post()
+        .header("content-type", "text/plain")
+        .body(r#"{"title":"t"}"#)
+        .fetch()
+        .await;
+    assert_eq!(response.status, 415);
+    assert_eq!(response.json()["code"], "UNSUPPORTED_MEDIA_TYPE");
+    let response = post()
+        .header("content-type", "application/json; charset=utf-8")
+        .body(r#"{"title":"t"}"#)
+        .fetch()
+        .await;
+    assert_eq!(response.status, 201, "charset parameter is fine");
 }
 
 /// Posts `kib` KiB of spaces with `Transfer-Encoding: chunked`; returns the status line.
