@@ -7,6 +7,7 @@ use better_auth_actix::routes;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
+use crate::helpers::snapshot::assert_json_shape;
 
 const REGENERATE: &str = "cargo run -q -- openapi > openapi/openapi.json";
 
@@ -71,13 +72,19 @@ fn every_task_operation_exists_in_both_forms_with_security_schemas_and_examples(
             let op = &paths[&path][method];
             assert!(op.is_object(), "{method} {path} is not documented");
             assert_eq!(op["tags"], serde_json::json!(["tasks"]));
-            let security: Vec<&str> = op["security"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
-                .collect();
-            assert_eq!(security, ["bearerJwt", "bearerSession", "sessionCookie"]);
+            assert_json_shape!(op["security"], format!("{method} {path}"), @r#"
+            [
+              {
+                "bearerJwt": []
+              },
+              {
+                "bearerSession": []
+              },
+              {
+                "sessionCookie": []
+              }
+            ]
+            "#);
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.contains_key("401"), "{method} {path}");
             if base.contains("user_id") {

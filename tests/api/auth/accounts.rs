@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{TestApp, TestUser, sql};
 
 /// Gives the user a second, OAuth-style account with tokens and scopes.
@@ -29,31 +30,40 @@ async fn list_accounts_shows_the_callers_accounts_without_secrets() {
     let response = alice.get("/api/auth/list-accounts").await;
     assert_eq!(response.status, 200);
     assert!(response.cookies().is_empty());
+    // Only the caller's two accounts: no secrets, scopes split into a list.
     let list = response.json();
-    assert_eq!(list.as_array().unwrap().len(), 2, "only the caller's");
-    let keys: Vec<&str> = list[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "accountId",
-            "providerId",
-            "userId",
-            "createdAt",
-            "updatedAt",
-            "id",
-            "scopes"
+    assert_json_shape!(list, @r#"
+    [
+      {
+        "accountId": "[id]",
+        "providerId": "credential",
+        "userId": "[id]",
+        "createdAt": "[date]",
+        "updatedAt": "[date]",
+        "id": "[id]",
+        "scopes": []
+      },
+      {
+        "accountId": "gh-123",
+        "providerId": "github",
+        "userId": "[id]",
+        "createdAt": "[date]",
+        "updatedAt": "[date]",
+        "id": "alicegithub",
+        "scopes": [
+          "read:user",
+          "user:email"
         ]
-    );
-    assert_eq!(list[0]["providerId"], "credential");
+      }
+    ]
+    "#);
     assert_eq!(list[0]["accountId"], alice.id.as_str());
-    assert_eq!(list[0]["scopes"], json!([]));
-    assert_eq!(list[1]["id"], "alicegithub");
-    assert_eq!(list[1]["scopes"], json!(["read:user", "user:email"]));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["userId"] == alice.id.as_str())
+    );
     assert!(!response.text.contains("secret-") && !response.text.contains("password"));
 }
 

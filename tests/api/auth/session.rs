@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::EXPIRED_COOKIES;
+use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{Fetch as _, PASSWORD, SECRET, TestApp, query_text};
 
 fn sign(token: &str) -> String {
@@ -26,25 +27,29 @@ async fn get_session_returns_the_session_with_its_token_and_no_store() {
         "no refresh on a fresh session"
     );
     let session = response.json();
-    let keys: Vec<&str> = session["session"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "expiresAt",
-            "token",
-            "createdAt",
-            "updatedAt",
-            "ipAddress",
-            "userAgent",
-            "userId",
-            "id"
-        ]
-    );
+    assert_json_shape!(session, @r#"
+    {
+      "session": {
+        "expiresAt": "[date]",
+        "token": "[token]",
+        "createdAt": "[date]",
+        "updatedAt": "[date]",
+        "ipAddress": "",
+        "userAgent": "",
+        "userId": "[id]",
+        "id": "[id]"
+      },
+      "user": {
+        "name": "User",
+        "email": "[email]",
+        "emailVerified": false,
+        "image": null,
+        "createdAt": "[date]",
+        "updatedAt": "[date]",
+        "id": "[id]"
+      }
+    }
+    "#);
     assert_eq!(session["session"]["token"], alice.token.as_str());
     assert_eq!(session["user"], alice.signed_up["user"]);
 }

@@ -3,6 +3,7 @@
 use better_auth_actix::config::PasswordHasherKind;
 use serde_json::json;
 
+use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{Fetch as _, PASSWORD, TestApp, query_text, random_email, sql};
 
 #[tokio::test]
@@ -13,15 +14,21 @@ async fn sign_in_returns_redirect_token_and_user_in_better_auths_order() {
     assert_eq!(response.status, 200);
     assert!(response.header("location").is_none());
     assert!(response.cookies()[0].starts_with("better-auth.session_token="));
-    let body = response.json();
-    let keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys, ["redirect", "token", "user"]);
-    assert_eq!(body["redirect"], false);
+    assert_json_shape!(response.json(), @r#"
+    {
+      "redirect": false,
+      "token": "[token]",
+      "user": {
+        "name": "User",
+        "email": "[email]",
+        "emailVerified": false,
+        "image": null,
+        "createdAt": "[date]",
+        "updatedAt": "[date]",
+        "id": "[id]"
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -36,18 +43,22 @@ async fn sign_in_with_a_callback_sets_location_but_stays_200() {
         .await;
     assert_eq!(response.status, 200);
     assert_eq!(response.header("location").as_deref(), Some("/home"));
-    let body = response.json();
-    let keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys, ["redirect", "token", "url", "user"]);
-    assert_eq!(
-        (body["redirect"].clone(), body["url"].clone()),
-        (json!(true), json!("/home"))
-    );
+    assert_json_shape!(response.json(), @r#"
+    {
+      "redirect": true,
+      "token": "[token]",
+      "url": "/home",
+      "user": {
+        "name": "User",
+        "email": "[email]",
+        "emailVerified": false,
+        "image": null,
+        "createdAt": "[date]",
+        "updatedAt": "[date]",
+        "id": "[id]"
+      }
+    }
+    "#);
 }
 
 #[tokio::test]

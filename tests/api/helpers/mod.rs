@@ -11,6 +11,7 @@
 pub mod database;
 pub mod jwt;
 pub mod smtp;
+pub mod snapshot;
 pub mod tasks;
 
 use std::future::Future;
