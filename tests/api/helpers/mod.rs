@@ -8,21 +8,22 @@
 //! - [`Fetch::fetch`] ends any hand-built `reqwest` request; every request returns a
 //!   [`TestResponse`], read whole.
 
+mod client;
 pub mod database;
 pub mod jwt;
+mod response;
 pub mod smtp;
 pub mod snapshot;
 pub mod tasks;
 
-use std::future::Future;
-
 use better_auth_actix::config::Config;
 use better_auth_actix::startup::Application;
-use reqwest::header::HeaderMap;
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
+pub use client::{Browser, TestUser};
 pub use database::{count, drop_database, empty_database, fresh_database, query_text, sql};
+pub use response::{Fetch, TestResponse};
 
 /// The secret every test server signs with.
 pub const SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -214,181 +215,5 @@ impl TestApp {
     /// `SELECT count(*) FROM {from}` in this server's database.
     pub fn count(&self, from: &str) -> i64 {
         count(&self.database_url, from)
-    }
-}
-
-/// A client with a cookie jar, as a browser (or Better Auth's client) is.
-#[derive(Clone)]
-pub struct Browser {
-    http: reqwest::Client,
-    address: String,
-}
-
-impl Browser {
-    /// A client of the server at `address`; redirects are not followed.
-    fn new(address: &str, cookies: bool) -> Self {
-        let http = reqwest::Client::builder()
-            .cookie_store(cookies)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Self {
-            http,
-            address: address.to_owned(),
-        }
-    }
-
-    /// A request to `path` on the server, carrying this browser's cookies.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.address))
-    }
-
-    pub async fn get(&self, path: &str) -> TestResponse {
-        self.request(Method::GET, path).fetch().await
-    }
-
-    /// `POST` of a JSON body, from the server's own origin.
-    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
-        self.request(Method::POST, path)
-            .header("origin", ORIGIN)
-            .json(body)
-            .fetch()
-            .await
-    }
-
-    /// Follows a link from an e-mail (built on [`ORIGIN`]).
-    pub async fn follow(&self, link: &str) -> TestResponse {
-        let path = link
-            .strip_prefix(ORIGIN)
-            .unwrap_or_else(|| panic!("not a link to this server: {link}"));
-        self.get(path).await
-    }
-}
-
-/// A signed-up user and the browser holding its session.
-pub struct TestUser {
-    pub browser: Browser,
-    pub id: String,
-    pub email: String,
-    /// The raw session token (`session.token`, what the seed's apiClient sends as a bearer).
-    pub token: String,
-    /// The signed token of `set-auth-token` (`token.signature`).
-    pub signed_token: String,
-    /// The `Cookie` header its browser was given (`name=value` of each `Set-Cookie`, in order).
-    pub cookie: String,
-    /// The answer to its sign-up (or sign-in): `token`, `user` and more.
-    pub signed_up: Value,
-}
-
-impl TestUser {
-    fn from_response(browser: Browser, email: String, response: TestResponse) -> Self {
-        assert_eq!(
-            response.status, 200,
-            "sign-up or sign-in: {}",
-            response.text
-        );
-        let signed_up = response.json();
-        Self {
-            browser,
-            id: signed_up["user"]["id"]
-                .as_str()
-                .expect("user.id")
-                .to_owned(),
-            email,
-            token: signed_up["token"].as_str().expect("token").to_owned(),
-            signed_token: response.header("set-auth-token").expect("set-auth-token"),
-            cookie: response.cookie_header(),
-            signed_up,
-        }
-    }
-
-    /// A request carrying this user's session cookie.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.browser.request(method, path)
-    }
-
-    pub async fn get(&self, path: &str) -> TestResponse {
-        self.browser.get(path).await
-    }
-
-    /// `POST` of a JSON body, from the server's own origin, with this user's session cookie.
-    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
-        self.browser.post(path, body).await
-    }
-}
-
-/// A response, read whole.
-#[derive(Debug)]
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-}
-
-impl TestResponse {
-    pub async fn read(response: reqwest::Response) -> Self {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("a readable body");
-        Self {
-            status,
-            headers,
-            text,
-        }
-    }
-
-    /// The body as JSON, in its key order; panics when it is not JSON.
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {:?}", self.status, self.text))
-    }
-
-    /// A header as a string.
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    }
-
-    /// Every `Set-Cookie` value, in order.
-    pub fn cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_owned))
-            .collect()
-    }
-
-    /// `name=value` of each `Set-Cookie`, in order.
-    pub fn cookie_pairs(&self) -> Vec<(String, String)> {
-        self.cookies()
-            .iter()
-            .map(|c| {
-                let first = c.split(';').next().unwrap_or_default();
-                let (name, value) = first.split_once('=').expect("name=value");
-                (name.to_owned(), value.to_owned())
-            })
-            .collect()
-    }
-
-    /// The `Cookie` header a browser sends back after this response.
-    pub fn cookie_header(&self) -> String {
-        self.cookie_pairs()
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-/// Sends a hand-built request and reads the response whole.
-pub trait Fetch {
-    fn fetch(self) -> impl Future<Output = TestResponse> + Send;
-}
-
-impl Fetch for RequestBuilder {
-    async fn fetch(self) -> TestResponse {
-        TestResponse::read(self.send().await.expect("request")).await
     }
 }
