@@ -11,7 +11,7 @@
 #      examples, coverage and fuzzing phases (100 examples per operation); fails on any 5xx, any
 #      undocumented status or content type, and any response that does not match its schema.
 #      Skipped with --no-schemathesis.
-# That the file matches the routes is checked by `cargo test --test openapi`.
+# That the file matches the routes is checked by `cargo test --test api openapi::`.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -8,6 +8,8 @@ export NEXT_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export BAT_VENV="${BAT_VENV:-$CARGO_TARGET_DIR/venv}"
 # Cases per property of the fuzz targets (tests/fuzz): bounds their time (a few seconds in a debug build).
 export PROPTEST_CASES="${PROPTEST_CASES:-512}"
+# The suite checks snapshots (insta, tests/api) and never writes them, in CI or not.
+export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 export PATH="$BAT_VENV/bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }

@@ -1,0 +1,124 @@
+//! Database outages: an unreachable database answers 503 with `Retry-After` in the one envelope,
+//! fast; a database that drops every connection under write load (what a restart does) gives only
+//! 201s and 503s, loses no acknowledged write, and the server recovers by itself.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+use tokio::sync::Mutex;
+
+use crate::helpers::database::server_url;
+use crate::helpers::tasks::Form;
+use crate::helpers::{TestApp, query_text, sql, test_config};
+
+#[tokio::test]
+async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
+    // Nothing listens on port 1: every connection attempt is refused at once.
+    let mut config = test_config("postgres://postgres@127.0.0.1:1/nowhere");
+    config.database_timeout = Duration::from_secs(1);
+    let app = TestApp::start(config).await;
+    let started = Instant::now();
+    for path in ["/api/tasks", "/api/auth/get-session"] {
+        let response = app
+            .send(Method::GET, path, "some-session-token", None)
+            .await;
+        assert_eq!(response.status, 503, "{path}");
+        assert_eq!(response.header("retry-after").as_deref(), Some("2"));
+        assert_eq!(response.json()["code"], "SERVICE_UNAVAILABLE", "{path}");
+    }
+    let sign_in = app.sign_in("a@example.com", "password123").await;
+    assert_eq!(sign_in.status, 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.get("/ready").await.status, 503);
+}
+
+/// Closes the test database to new connections and terminates every open one, as a restart does,
+/// for `down`, then opens it again.
+async fn restart_database(database_url: String, down: Duration) {
+    let name = database_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let admin = format!("{}/postgres", server_url());
+    let close = format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+    );
+    let admin_close = admin.clone();
+    tokio::task::spawn_blocking(move || sql(&admin_close, &close))
+        .await
+        .expect("close");
+    tokio::time::sleep(down).await;
+    let open = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true;");
+    tokio::task::spawn_blocking(move || sql(&admin, &open))
+        .await
+        .expect("open");
+}
+
+#[tokio::test]
+async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknowledged_write() {
+    let app = Arc::new(TestApp::spawn_with(|c| c.database_timeout = Duration::from_secs(1)).await);
+    let user = Arc::new(app.sign_up().await);
+    let acknowledged = Arc::new(Mutex::new(HashSet::new()));
+    let statuses = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let (app, user) = (app.clone(), user.clone());
+            let (acknowledged, statuses) = (acknowledged.clone(), statuses.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    n += 1;
+                    let body = json!({"title": format!("w{writer}-{n}")});
+                    let response = app
+                        .send(Method::POST, "/api/tasks", &user.token, Some(&body))
+                        .await;
+                    if response.status == 201 {
+                        acknowledged
+                            .lock()
+                            .await
+                            .insert(response.json()["id"].to_string());
+                    } else {
+                        assert_eq!(response.status, 503, "{}", response.text);
+                        assert_eq!(response.json()["code"], "SERVICE_UNAVAILABLE");
+                        assert!(response.header("retry-after").is_some());
+                    }
+                    statuses.lock().await.push(response.status.as_u16());
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    restart_database(app.database_url.clone(), Duration::from_millis(700)).await;
+    for writer in writers {
+        writer.await.expect("a writer failed");
+    }
+    let statuses = statuses.lock().await;
+    assert!(statuses.contains(&503), "the outage was never observed");
+    assert!(statuses.contains(&201), "no write succeeded");
+
+    // Recovered by itself: a write after the outage succeeds, and every acknowledged one is there.
+    let tasks = app.tasks(&user, Form::Plain);
+    let after = tasks.create(json!({"title": "after the restart"})).await;
+    assert!(after["id"].is_i64());
+    let stored: HashSet<String> = query_text(
+        &app.database_url,
+        "SELECT string_agg(id::text, ',') AS value FROM task",
+    )
+    .unwrap_or_default()
+    .split(',')
+    .map(str::to_owned)
+    .collect();
+    let acknowledged = acknowledged.lock().await;
+    let missing: Vec<_> = acknowledged.difference(&stored).collect();
+    assert!(missing.is_empty(), "acknowledged but missing: {missing:?}");
+}
