@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use better_auth_actix::auth::jwt::{keys as jwks, sign as jwt_sign, verify as jwt_verify};
+use better_auth_actix::auth::jwt::{keys, sign, verify};
 use better_auth_actix::config::{Config, JwtAlg};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -51,7 +51,7 @@ async fn verify(app: &TestApp, config: &Config, jwt: &str) -> Option<Claims> {
     let mut conn = AsyncPgConnection::establish(&app.database_url)
         .await
         .unwrap();
-    jwt_verify::verify_eddsa::<Claims>(&mut conn, jwt, config)
+    verify::verify_eddsa::<Claims>(&mut conn, jwt, config)
         .await
         .unwrap()
 }
@@ -282,7 +282,7 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
     let mut conn = AsyncPgConnection::establish(&app.database_url)
         .await
         .unwrap();
-    let key = jwks::signing_key(&mut conn, &app.config).await.unwrap();
+    let key = keys::signing_key(&mut conn, &app.config).await.unwrap();
     let row: better_auth_actix::db::models::User = {
         use diesel::{QueryDsl as _, SelectableHelper as _};
         use diesel_async::RunQueryDsl as _;
@@ -292,16 +292,16 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
             .await
             .unwrap()
     };
-    let expired = jwt_sign::payload(&row, &app.config, chrono::Utc::now().timestamp() - 3600);
+    let expired = sign::payload(&row, &app.config, chrono::Utc::now().timestamp() - 3600);
     assert!(
-        verify(&app, &app.config, &jwt_sign::sign_eddsa(&key, &expired))
+        verify(&app, &app.config, &sign::sign_eddsa(&key, &expired))
             .await
             .is_none(),
         "expired"
     );
-    let fresh = jwt_sign::payload(&row, &app.config, chrono::Utc::now().timestamp());
+    let fresh = sign::payload(&row, &app.config, chrono::Utc::now().timestamp());
     assert!(
-        verify(&app, &app.config, &jwt_sign::sign_eddsa(&key, &fresh))
+        verify(&app, &app.config, &sign::sign_eddsa(&key, &fresh))
             .await
             .is_some()
     );
@@ -309,7 +309,7 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
         verify(
             &app,
             &app.config,
-            &jwt_sign::sign_hs256(&app.config, &fresh)
+            &sign::sign_hs256(&app.config, &fresh)
         )
         .await
         .is_none(),
