@@ -2,6 +2,17 @@
 //!
 //! Better Auth's envelope is `{"message": ..., "code": ...}` (`better-call/dist/error.mjs`); a few of its
 //! errors carry only `message`. The task API adds `errors` for field-level validation failures.
+//!
+//! Which error type belongs in which layer:
+//! - `db` and the query functions of `auth` and `tasks` return `diesel::QueryResult`: they know
+//!   nothing of HTTP, and a missing row is an `Option`, not an error.
+//! - Domain services with outcomes of their own return an enum for them (`auth::credentials`'s
+//!   `SignInError`, `SignUpError`), with `anyhow::Error` for everything else.
+//! - Only `routes` (and the extractors there) decide a status: they map those to [`ApiError`],
+//!   which `?` also reaches from `QueryResult`, `anyhow::Error` and the pool's errors. An outage
+//!   anywhere in a cause chain answers 503 ([`is_outage`]), never 500.
+//! - A few domain checks whose answer *is* Better Auth's error (`auth::password::check_length`,
+//!   the origin checks) return [`ApiError`] directly.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;

@@ -197,7 +197,8 @@ mod tests {
         let names = CookieNames::new(false);
         let secret: SecretString = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz".into();
         let cookie = names.session(&secret, "ajtbBAnifMnyOz0PiNxG2J7dfp3heGaF", Some(604_800));
-        // better-auth-contract.md §4.2 example.
+        // The value better-auth 1.7.25 sets for this token and secret (`better-call`'s
+        // `signCookieValue`, serialized by `better-auth/src/cookies/index.ts`).
         assert_eq!(
             cookie,
             "better-auth.session_token=ajtbBAnifMnyOz0PiNxG2J7dfp3heGaF.NAuTstDjQHlNUnU3%2FIenxtibQE8G4ei6C1w1yN9vafc%3D; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"

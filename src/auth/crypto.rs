@@ -33,6 +33,7 @@ pub fn generate_id(len: usize) -> String {
 }
 
 /// HMAC-SHA256 of `message` under `secret`.
+#[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
 pub fn hmac_sha256(secret: &SecretString, message: &[u8]) -> [u8; 32] {
     let mut mac = HmacSha256::new_from_slice(secret.expose_secret().as_bytes())
         .expect("HMAC takes keys of any length");
@@ -51,6 +52,7 @@ pub fn sign_value(secret: &SecretString, value: &str) -> String {
 /// Checks a signed `value.sig` against every secret (newest first) in constant time.
 /// Returns the value when one matches. Cookies need the strict form (44 chars of padded
 /// standard base64); the bearer plugin also accepts base64url.
+#[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
 pub fn verify_signed<'a>(
     secrets: &[SecretString],
     signed: &'a str,
@@ -94,7 +96,7 @@ mod tests {
 
     #[test]
     fn the_dont_remember_cookie_matches_better_auths_observed_value() {
-        // better-auth-contract.md §4.2, observed with this secret.
+        // What better-auth 1.7.25 sets for `rememberMe: false` with this secret.
         assert_eq!(
             sign_value(&secret(), "true"),
             "true.0R39059RJMlqy6vRfLQM+9OejOdzDaSFqtRZ3UvvW0o="

@@ -23,6 +23,7 @@ pub struct JweKey {
     pub kid: String,
 }
 
+#[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
     for part in parts {
@@ -45,6 +46,7 @@ impl JweKey {
         Self { key, kid }
     }
 
+    #[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
     fn tag(&self, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> [u8; 32] {
         let mut mac =
             Hmac::<Sha512>::new_from_slice(&self.key[..32]).expect("HMAC takes keys of any length");
@@ -59,6 +61,7 @@ impl JweKey {
     }
 
     /// Encrypts `payload` (JSON text) with this IV into a compact JWE.
+    #[expect(clippy::expect_used, reason = "the key is 32 bytes and the IV 16, by construction")]
     pub fn encrypt_with_iv(&self, payload: &str, iv: [u8; 16]) -> String {
         let header = format!(
             r#"{{"alg":"dir","enc":"A256CBC-HS512","kid":"{}"}}"#,

@@ -1,7 +1,6 @@
 //! HTTP routes. Registering a route here is also what documents it in the OpenAPI document.
 
 pub mod auth;
-pub mod current_user;
 pub mod extract;
 pub mod health;
 pub mod metrics;

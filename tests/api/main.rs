@@ -1,6 +1,12 @@
 //! The integration tests, one binary: the real server on a random port against a PostgreSQL
 //! database of its own per test (`helpers`), driven over HTTP.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test by panicking, as `#[test]` functions do"
+)]
+
 mod auth;
 mod cli;
 mod db;

@@ -9,6 +9,12 @@
 //! `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a longer hunt. A failing input
 //! is printed, not saved: add it to the target's corpus (`make_seeds.py`) with the fix.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test by panicking, as `#[test]` functions do"
+)]
+
 mod bearer;
 mod body;
 mod cookies;

@@ -83,6 +83,7 @@ fn generate_pair() -> (String, String) {
     (to_json(&public), to_json(&private))
 }
 
+#[expect(clippy::expect_used, reason = "a JWK of strings always serializes")]
 fn to_json(jwk: &impl Serialize) -> String {
     serde_json::to_string(jwk).expect("a JWK of strings always serializes")
 }

@@ -14,8 +14,8 @@ use crate::auth::sessions::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-/// The auth-relevant view of a request.
-#[derive(Debug, Clone, Default)]
+/// The auth-relevant view of a request. Its `Debug` leaves the credentials out.
+#[derive(Clone, Default)]
 pub struct AuthRequest {
     /// The verified raw session token: a valid bearer wins over the cookie (`bearer()` plugin).
     pub session_token: Option<String>,
@@ -35,6 +35,20 @@ pub struct AuthRequest {
     pub client: ClientInfo,
     /// `callbackURL` from the query string, which the origin check validates on every route.
     pub query_callback: Option<String>,
+}
+
+impl std::fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("AuthRequest")
+            .field("session_token", &shown(&self.session_token))
+            .field("cache_value", &shown(&self.cache_value))
+            .field("dont_remember", &self.dont_remember)
+            .field("has_cookie", &self.has_cookie)
+            .field("origin", &self.origin)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
 }
 
 fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<String> {

@@ -8,6 +8,7 @@
 //! domain answers becomes HTTP here: no task is a 404 (`existing`), an owner that no longer exists
 //! a 401 (`unknown_owner`).
 
+pub mod current_user;
 mod handlers;
 pub mod responses;
 pub mod schema;
@@ -23,7 +24,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa_actix_web::scope::Scope;
 
-use super::current_user::CurrentUser;
+use current_user::CurrentUser;
 use super::extract::RawBody;
 use crate::db::models::Task;
 use crate::error::{ApiError, ErrorCode};

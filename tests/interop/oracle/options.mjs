@@ -50,7 +50,7 @@ async function deliver(kind, { user, url, token, newEmail }, env = process.env) 
 }
 
 /**
- * The reference configuration of the contract (better-auth-contract.md §1):
+ * The reference configuration this server is compared with:
  * email+password, verification mail, deleteUser, changeEmail, jwt() and bearer(). Mail goes to $SMTP_URL
  * (from $EMAIL_FROM) when set, else to $OUTBOX_FILE. ORACLE_DELETE_VERIFICATION=1 adds
  * `sendDeleteAccountVerification`, ORACLE_CHANGE_EMAIL_CONFIRMATION=1 `sendChangeEmailConfirmation`.
