@@ -16,7 +16,7 @@ use utoipa_actix_web::AppExt as _;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
-use crate::db::build_pool;
+use crate::db::build_pools;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -35,18 +35,22 @@ impl Application {
         let port = listener.local_addr()?.port();
         // Kept to refuse new connections at shutdown, before actix lets go of its own handle.
         let listener_guard = listener.try_clone()?;
-        let pool = build_pool(
+        let limits = config.http;
+        let pools = build_pools(
             config.database_url(),
             config.database_pool_size,
+            limits.workers,
             config.database_timeout,
         )?;
-        tokio::spawn(warm_up(pool.clone(), config.database_pool_size.min(8)));
-        let limits = config.http;
-        let state = web::Data::new(AppState::new(config, pool)?);
+        let state = web::Data::new(AppState::new(config, pools)?);
         let openapi = crate::routes::openapi();
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let state = &app_state;
+            // On the worker's own thread: its pool opens a few connections ahead of the first requests.
+            let pool = state.pools.local();
+            let warm = pool.status().max_size.min(4);
+            actix_web::rt::spawn(warm_up(pool, warm));
             let (app, _) =
                 crate::routes::register(App::new().app_data(state.clone()).into_utoipa_app())
                     .split_for_parts();
@@ -130,7 +134,7 @@ impl Application {
         });
         let result = self.server.await;
         stopper.abort();
-        self.state.pool.close();
+        self.state.pools.close();
         tracing::info!("stopped");
         result
     }

@@ -8,14 +8,15 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::verification::Sweeper;
 use crate::config::Config;
-use crate::db::{Connect, DbConn, DbPool, PoolError};
+use crate::db::{Connect, DbConn, PoolError, Pools};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 /// Application state, shared through `web::Data`.
 pub struct AppState {
     pub config: Config,
-    pub pool: DbPool,
+    /// One pool per worker thread.
+    pub pools: Pools,
     pub hasher: PasswordHasher,
     pub origins: TrustedOrigins,
     pub cookies: CookieNames,
@@ -35,7 +36,7 @@ pub struct AppState {
 
 impl AppState {
     /// Derives the state from the configuration.
-    pub fn new(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+    pub fn new(config: Config, pools: Pools) -> anyhow::Result<Self> {
         let hasher = PasswordHasher::new(config.password_hasher, config.hash_concurrency)?;
         let origins = TrustedOrigins::new(&config.trusted_origins);
         let cookies = CookieNames::new(config.secure_cookies());
@@ -43,7 +44,7 @@ impl AppState {
         let rate_limiter = RateLimiter::new(&config);
         Ok(Self {
             config,
-            pool,
+            pools,
             hasher,
             origins,
             cookies,
@@ -66,7 +67,7 @@ impl AppState {
 impl Connect for AppState {
     /// A connection, noting an outage (and its end) in the log once.
     async fn connect(&self) -> Result<DbConn, PoolError> {
-        let result = self.pool.get().await;
+        let result = self.pools.local().get().await;
         match &result {
             Ok(_) => self.db_health.succeeded(),
             Err(e) => self.db_health.failed(e),

@@ -2,6 +2,7 @@
 
 mod health;
 pub mod models;
+mod pools;
 pub mod schema;
 mod tls;
 
@@ -14,6 +15,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt as _;
 
 pub use health::Health;
+pub use pools::Pools;
 pub use tls::{ConnectOptions, SslMode};
 
 /// The migrations in `migrations/`, compiled into the binary.
@@ -33,15 +35,34 @@ pub trait Connect {
     fn connect(&self) -> impl Future<Output = Result<DbConn, PoolError>>;
 }
 
-/// Builds the pool; connections are opened lazily, with TLS as the URL's `sslmode` says. Waiting
-/// for a connection, opening one and checking a returned one are each bounded by `timeout`, so an
-/// unreachable or hung database answers fast instead of holding requests.
-pub fn build_pool(
+/// The pools (one per worker thread, see [`Pools`]), `size` connections in all; connections
+/// are opened lazily, with TLS as the URL's `sslmode` says. Waiting for a connection, opening one
+/// and checking a returned one are each bounded by `timeout`, so an unreachable or hung database
+/// answers fast instead of holding requests.
+pub fn build_pools(
     database_url: &str,
     size: usize,
+    threads: usize,
     timeout: std::time::Duration,
-) -> anyhow::Result<DbPool> {
+) -> anyhow::Result<Pools> {
     let options = ConnectOptions::parse(database_url)?;
+    let per_thread = size.div_ceil(threads.max(1)).max(1);
+    let url = database_url.to_owned();
+    Ok(Pools::new(size, move || {
+        build_pool(&url, options.clone(), per_thread, timeout)
+    }))
+}
+
+#[expect(
+    clippy::expect_used,
+    reason = "building fails only without a runtime for the timeouts, and one is set"
+)]
+fn build_pool(
+    database_url: &str,
+    options: ConnectOptions,
+    size: usize,
+    timeout: std::time::Duration,
+) -> DbPool {
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.custom_setup = Box::new(move |_url| {
         let options = options.clone();
@@ -58,7 +79,7 @@ pub fn build_pool(
         .recycle_timeout(Some(timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
-        .context("building the database pool")
+        .expect("a runtime is set")
 }
 
 /// Runs every pending migration; returns the versions it applied.

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// The current metrics in Prometheus' text exposition format.
 pub async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pool = state.pool.status();
+    let pool = state.pools.status();
     let text = state.metrics.render(Snapshot {
         pool_size: pool.size,
         pool_available: pool.available,
