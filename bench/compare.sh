@@ -152,6 +152,13 @@ o="http://127.0.0.1:$p_ours" oc="http://127.0.0.1:$p_ours_cache" n="http://127.0
 compare "GET get-session, cookie, cache off" "Better Auth" "-H|cookie: $ours_cookie|$o/api/auth/get-session" "-H|cookie: $node_cookie|$n/api/auth/get-session"
 compare "GET get-session, bearer, cache off" "Better Auth" "-H|authorization: Bearer $ours_token|$o/api/auth/get-session" "-H|authorization: Bearer $node_token|$n/api/auth/get-session"
 compare "GET get-session, cookie, compact cache hit" "Better Auth" "-H|cookie: $ours_cache_cookie|$oc/api/auth/get-session" "-H|cookie: $node_cache_cookie|$nc/api/auth/get-session"
+# Sign-in at each side's default cost: argon2id (OWASP: m=19 MiB, t=2) here, scrypt (N=16384, r=16) there.
+cat > "$tmp/signin.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
+LUA
+compare "POST sign-in/email (argon2id here, scrypt there)" "Better Auth" "-s|$tmp/signin.lua|$o/api/auth/sign-in/email" "-s|$tmp/signin.lua|$n/api/auth/sign-in/email"
 compare "GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks" "-H|authorization: Bearer $jwt|$f/api/tasks"
 compare "GET /api/tasks/{id}" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
 compare "POST /api/tasks" "FastAPI" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$o/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"

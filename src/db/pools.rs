@@ -66,12 +66,15 @@ impl Pools {
             available: 0,
             waiting: 0,
         };
-        self.lock().iter().map(DbPool::status).fold(empty, |sum, s| Status {
-            size: sum.size + s.size,
-            available: sum.available + s.available,
-            waiting: sum.waiting + s.waiting,
-            ..sum
-        })
+        self.lock()
+            .iter()
+            .map(DbPool::status)
+            .fold(empty, |sum, s| Status {
+                size: sum.size + s.size,
+                available: sum.available + s.available,
+                waiting: sum.waiting + s.waiting,
+                ..sum
+            })
     }
 
     /// Closes every pool: their idle connections now, the others when they come back.
@@ -86,6 +89,8 @@ impl Pools {
 
 impl std::fmt::Debug for Pools {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pools").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Pools")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
