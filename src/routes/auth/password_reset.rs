@@ -17,7 +17,7 @@ use crate::auth::callback_url::redirect_with;
 use crate::auth::email::{Template, reset_password_link};
 use crate::auth::origin::UrlLabel;
 use crate::auth::password::check_length;
-use crate::auth::{accounts, sessions, users, verification};
+use crate::auth::{accounts, users, verification};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
@@ -186,7 +186,7 @@ pub async fn reset_password(
             return Err(ApiError::BadRequest(ErrorCode::InvalidToken));
         }
         if revoke {
-            sessions::delete_all_for_user(conn, &user_id).await?;
+            ctx.sessions().delete_all_for_user(conn, &user_id).await?;
         }
         accounts::set_credential_password(conn, &user_id, &hash).await?;
         Ok(())
