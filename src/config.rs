@@ -496,6 +496,19 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_default_to_the_secondary_storage_when_there_is_one() {
+        let url = ("SECONDARY_STORAGE_URL", "redis://127.0.0.1:6379/0");
+        let c = config(&[BASE[0], BASE[1], url]).unwrap();
+        assert_eq!(c.rate_limit.storage, RateLimitStorage::SecondaryStorage);
+        let memory = ("RATE_LIMIT_STORAGE", "memory");
+        let c = config(&[BASE[0], BASE[1], url, memory]).unwrap();
+        assert_eq!(c.rate_limit.storage, RateLimitStorage::Memory);
+        let shared = ("RATE_LIMIT_STORAGE", "secondary-storage");
+        let e = config(&[BASE[0], BASE[1], shared]).unwrap_err();
+        assert_eq!(e.var, "RATE_LIMIT_STORAGE");
+    }
+
+    #[test]
     fn jwt_and_rate_limit_settings_have_better_auths_defaults() {
         let c = config(&BASE).unwrap();
         assert_eq!(c.jwt.alg, JwtAlg::EdDsa);

@@ -102,7 +102,11 @@ impl SecondaryStorage {
     pub async fn set(&self, key: &str, value: &str, ttl_secs: u64) -> Result<(), KvError> {
         let cmd = match ttl_secs {
             0 => redis::cmd("SET").arg(self.key(key)).arg(value).clone(),
-            ttl => redis::cmd("SETEX").arg(self.key(key)).arg(ttl).arg(value).clone(),
+            ttl => redis::cmd("SETEX")
+                .arg(self.key(key))
+                .arg(ttl)
+                .arg(value)
+                .clone(),
         };
         self.run(cmd.query_async(&mut self.manager.clone())).await
     }

@@ -89,7 +89,10 @@ struct PayloadJson<'a> {
 }
 
 /// The payload `P` as JSON text: `{"session":…,"user":…,"updatedAt":ms,"version":"1"}`.
-#[expect(clippy::expect_used, reason = "serializing our own payload of strings and numbers cannot fail")]
+#[expect(
+    clippy::expect_used,
+    reason = "serializing our own payload of strings and numbers cannot fail"
+)]
 pub fn payload_text(session: &Session, user: &User, updated_at_ms: i64, version: &str) -> String {
     let payload = PayloadJson {
         session: SessionJson {
@@ -160,7 +163,10 @@ fn reorder(value: &mut Value, member: &str, order: &[&str]) {
 }
 
 /// `P` with the parts that came from the cache in their schema's key order.
-#[expect(clippy::expect_used, reason = "the payload was serialized just before, by this module")]
+#[expect(
+    clippy::expect_used,
+    reason = "the payload was serialized just before, by this module"
+)]
 fn schema_ordered(p: &str, from_cache: FromCache) -> String {
     let mut value: Value = serde_json::from_str(p).expect("our own payload parses");
     if from_cache.session {

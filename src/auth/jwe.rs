@@ -61,7 +61,10 @@ impl JweKey {
     }
 
     /// Encrypts `payload` (JSON text) with this IV into a compact JWE.
-    #[expect(clippy::expect_used, reason = "the key is 32 bytes and the IV 16, by construction")]
+    #[expect(
+        clippy::expect_used,
+        reason = "the key is 32 bytes and the IV 16, by construction"
+    )]
     pub fn encrypt_with_iv(&self, payload: &str, iv: [u8; 16]) -> String {
         let header = format!(
             r#"{{"alg":"dir","enc":"A256CBC-HS512","kid":"{}"}}"#,

@@ -112,7 +112,10 @@ fn is_safe_relative_path(url: &str) -> bool {
     static_safe_path().is_match(url)
 }
 
-#[expect(clippy::expect_used, reason = "a constant pattern, checked by the tests")]
+#[expect(
+    clippy::expect_used,
+    reason = "a constant pattern, checked by the tests"
+)]
 fn static_safe_path() -> &'static Regex {
     static SAFE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     SAFE.get_or_init(|| {

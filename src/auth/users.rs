@@ -13,7 +13,10 @@ use crate::wire::now;
 pub const CREDENTIAL_PROVIDER: &str = "credential";
 
 /// zod v4's email pattern (`zod/v4/core/regexes.js`).
-#[expect(clippy::expect_used, reason = "a constant pattern, checked by the tests")]
+#[expect(
+    clippy::expect_used,
+    reason = "a constant pattern, checked by the tests"
+)]
 pub fn is_valid_email(email: &str) -> bool {
     static EMAIL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     EMAIL

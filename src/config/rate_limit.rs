@@ -126,7 +126,10 @@ pub(super) fn parse(
         Some("database") => RateLimitStorage::Database,
         Some("secondary-storage") if has_secondary_storage => RateLimitStorage::SecondaryStorage,
         Some("secondary-storage") => {
-            return Err(err("RATE_LIMIT_STORAGE", "`secondary-storage` needs SECONDARY_STORAGE_URL"));
+            return Err(err(
+                "RATE_LIMIT_STORAGE",
+                "`secondary-storage` needs SECONDARY_STORAGE_URL",
+            ));
         }
         Some(other) => {
             return Err(err(

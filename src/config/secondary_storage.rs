@@ -97,7 +97,10 @@ mod tests {
         let keep = ("SESSION_PRESERVE_IN_DATABASE", "true");
         let mode = |v: &[(&str, &str)]| parse_with(v).unwrap().unwrap().mode;
         assert_eq!(mode(&[url, on]), SessionStorageMode::Database);
-        assert_eq!(mode(&[url, on, keep]), SessionStorageMode::PreserveInDatabase);
+        assert_eq!(
+            mode(&[url, on, keep]),
+            SessionStorageMode::PreserveInDatabase
+        );
         let bad = parse_with(&[("SECONDARY_STORAGE_URL", "http://x")]).unwrap_err();
         assert_eq!(bad.var, "SECONDARY_STORAGE_URL");
     }

@@ -38,7 +38,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             .is_ok(),
         Err(_) => false,
     };
-    if ok {
+    let kv_ok = match &state.secondary_storage {
+        Some(kv) => kv.ping().await.is_ok(),
+        None => true,
+    };
+    if ok && kv_ok {
         HttpResponse::Ok().json(Health { status: "ready" })
     } else {
         HttpResponse::ServiceUnavailable().json(Health {

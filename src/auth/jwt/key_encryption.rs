@@ -44,7 +44,10 @@ pub fn raw_encrypt(secret: &SecretString, plaintext: &str) -> String {
     seal(secret, nonce, plaintext)
 }
 
-#[expect(clippy::expect_used, reason = "XChaCha20-Poly1305 encryption of a bounded plaintext cannot fail")]
+#[expect(
+    clippy::expect_used,
+    reason = "XChaCha20-Poly1305 encryption of a bounded plaintext cannot fail"
+)]
 fn seal(secret: &SecretString, nonce: [u8; NONCE_LEN], plaintext: &str) -> String {
     let sealed = cipher(secret)
         .encrypt(&XNonce::from(nonce), plaintext.as_bytes())

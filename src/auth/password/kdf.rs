@@ -37,12 +37,18 @@ impl Scratch {
     }
 }
 
-#[expect(clippy::expect_used, reason = "constant parameters within argon2's ranges")]
+#[expect(
+    clippy::expect_used,
+    reason = "constant parameters within argon2's ranges"
+)]
 fn argon2_params() -> Params {
     Params::new(ARGON2_M_COST, ARGON2_T_COST, ARGON2_P_COST, None).expect("valid argon2 parameters")
 }
 
-#[expect(clippy::expect_used, reason = "constant parameters within scrypt's ranges")]
+#[expect(
+    clippy::expect_used,
+    reason = "constant parameters within scrypt's ranges"
+)]
 fn scrypt_params() -> scrypt::Params {
     // @better-auth/utils password.node.mjs: N=16384, r=16, p=1, 64-byte key.
     scrypt::Params::new(14, 16, 1).expect("valid scrypt parameters")

@@ -135,7 +135,9 @@ impl<'a> SessionStore<'a> {
             Some((_, SessionStorageMode::Database)) => {
                 sessions::delete_by_token(conn, token).await?
             }
-            Some((_, SessionStorageMode::PreserveInDatabase)) => end_rows(conn, None, token).await?,
+            Some((_, SessionStorageMode::PreserveInDatabase)) => {
+                end_rows(conn, None, token).await?
+            }
             _ => 0,
         };
         Ok(cached || rows > 0)
@@ -229,7 +231,9 @@ async fn end_rows(
     token: &str,
 ) -> QueryResult<usize> {
     let now = crate::wire::now();
-    let live = session::table.filter(session::expires_at.gt(now)).into_boxed();
+    let live = session::table
+        .filter(session::expires_at.gt(now))
+        .into_boxed();
     let target = match user_id {
         Some(user_id) => live.filter(session::user_id.eq(user_id.to_owned())),
         None => live.filter(session::token.eq(token.to_owned())),

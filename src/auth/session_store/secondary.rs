@@ -54,7 +54,11 @@ impl Secondary<'_> {
         let ttl = ttl_secs(refs.last().map_or(0, |r| r.expires_at), now);
         match ttl {
             0 => self.kv.delete(&active_key(user_id)).await,
-            ttl => self.kv.set(&active_key(user_id), &to_json(&refs), ttl).await,
+            ttl => {
+                self.kv
+                    .set(&active_key(user_id), &to_json(&refs), ttl)
+                    .await
+            }
         }
     }
 
@@ -71,7 +75,9 @@ impl Secondary<'_> {
     }
 
     async fn revoked_before(&self, user_id: &str) -> Result<i64> {
-        Ok(revoked_before(self.kv.get(&revoked_key(user_id)).await?.as_deref()))
+        Ok(revoked_before(
+            self.kv.get(&revoked_key(user_id)).await?.as_deref(),
+        ))
     }
 
     /// `createSession`'s mirror: the list entry, then `<token>` with the user.
@@ -163,7 +169,9 @@ impl Secondary<'_> {
         let revoked_at = now_ms();
         let mark = revoked_at.max(self.revoked_before(user_id).await?);
         let key = revoked_key(user_id);
-        self.kv.set(&key, &mark.to_string(), self.revoked_ttl).await?;
+        self.kv
+            .set(&key, &mark.to_string(), self.revoked_ttl)
+            .await?;
         refs.extend(self.active(user_id).await?);
         let deleted: std::collections::HashSet<String> =
             refs.into_iter().map(|r| r.token).collect();

@@ -80,7 +80,9 @@ pub async fn revoke_session(
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let (token, caller) = (request.body.token, request.session);
     let mut conn = ctx.conn().await?;
-    ctx.sessions().delete_owned(&mut conn, &caller.user.id, &token).await?;
+    ctx.sessions()
+        .delete_owned(&mut conn, &caller.user.id, &token)
+        .await?;
     if token == caller.session.token {
         ctx.clear_session();
     }
@@ -103,7 +105,9 @@ pub async fn revoke_sessions(
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let mut conn = ctx.conn().await?;
     let user_id = &request.session.user.id;
-    ctx.sessions().delete_all_for_user(&mut conn, user_id).await?;
+    ctx.sessions()
+        .delete_all_for_user(&mut conn, user_id)
+        .await?;
     ctx.clear_session();
     Ok(web::Json(StatusResponse::OK))
 }
@@ -125,7 +129,9 @@ pub async fn revoke_other_sessions(
     let caller = request.session;
     let mut conn = ctx.conn().await?;
     let (user_id, token) = (&caller.user.id, &caller.session.token);
-    ctx.sessions().delete_others(&mut conn, user_id, token).await?;
+    ctx.sessions()
+        .delete_others(&mut conn, user_id, token)
+        .await?;
     Ok(web::Json(StatusResponse::OK))
 }
 

@@ -13,11 +13,11 @@ use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::routes::auth::{AuthRequest, bearer_token, cookie_header};
 use crate::auth::cookies::{find_cookie, read_signed};
 use crate::auth::jwt::bearer::{looks_like_jwt, verify_bearer_jwt};
 use crate::auth::sessions::Lookup;
 use crate::error::ApiError;
+use crate::routes::auth::{AuthRequest, bearer_token, cookie_header};
 use crate::state::AppState;
 
 /// How a request was authenticated.

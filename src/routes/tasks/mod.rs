@@ -24,10 +24,10 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa_actix_web::scope::Scope;
 
-use current_user::CurrentUser;
 use super::extract::RawBody;
 use crate::db::models::Task;
 use crate::error::{ApiError, ErrorCode};
+use current_user::CurrentUser;
 use schema::TaskResponse;
 
 /// The `/api/tasks` scope.

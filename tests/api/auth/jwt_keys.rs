@@ -306,13 +306,9 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
             .is_some()
     );
     assert!(
-        verify(
-            &app,
-            &app.config,
-            &sign::sign_hs256(&app.config, &fresh)
-        )
-        .await
-        .is_none(),
+        verify(&app, &app.config, &sign::sign_hs256(&app.config, &fresh))
+            .await
+            .is_none(),
         "HS256 is not EdDSA"
     );
     sql(&app.database_url, "DELETE FROM jwks");
