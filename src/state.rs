@@ -74,6 +74,13 @@ impl AppState {
         }
     }
 
+    /// Where verification values live (the database, or the secondary storage).
+    pub fn verifications(&self) -> crate::auth::verification_store::VerificationStore<'_> {
+        crate::auth::verification_store::VerificationStore {
+            kv: self.secondary_storage.as_ref(),
+        }
+    }
+
     /// One connection from the pool; 503 when the database cannot be reached in time.
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
         Ok(self.connect().await?)

@@ -20,3 +20,4 @@ pub mod session_store;
 pub mod sessions;
 pub mod users;
 pub mod verification;
+pub mod verification_store;

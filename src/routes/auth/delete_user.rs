@@ -91,7 +91,7 @@ pub async fn delete_user(
     }
     let mut conn = ctx.conn().await?;
     if let Some(token) = body.token.filter(|t| !t.is_empty()) {
-        delete_with_token(ctx.sessions(), &mut conn, user, &token).await?;
+        delete_with_token(&ctx, &mut conn, user, &token).await?;
         ctx.clear_session();
         return Ok(web::Json(DELETED));
     }
@@ -120,7 +120,8 @@ async fn mail_confirmation(
     let token = verification::new_delete_token();
     let identifier = verification::delete_account_identifier(&token);
     let lifetime = state.config.flows.delete_token_expires_in;
-    verification::create(conn, &identifier, &user.id, lifetime).await?;
+    let store = state.verifications();
+    store.create(conn, &identifier, &user.id, lifetime).await?;
     let url = delete_account_link(&state.config.auth_base(), &token, callback);
     state
         .mailer
@@ -148,18 +149,18 @@ async fn check_password(
 /// `deleteUserWithToken`: the token must have been issued to this user; consuming it and
 /// deleting the user is one transaction.
 async fn delete_with_token(
-    store: SessionStore<'_>,
+    state: &AppState,
     conn: &mut AsyncPgConnection,
     user: &User,
     token: &str,
 ) -> Result<(), ApiError> {
     let identifier = verification::delete_account_identifier(token);
     conn.transaction(async |conn| {
-        let row = verification::consume(conn, &identifier).await?;
+        let row = state.verifications().consume(conn, &identifier).await?;
         if row.is_none_or(|row| row.value != user.id) {
             return Err(ApiError::NotFound(ErrorCode::InvalidToken));
         }
-        delete_now(store, conn, user).await
+        delete_now(state.sessions(), conn, user).await
     })
     .await
 }
@@ -215,7 +216,7 @@ pub async fn delete_user_callback(
         return Err(ApiError::NotFound(ErrorCode::FailedToGetUserInfo));
     };
     let mut conn = ctx.conn().await?;
-    delete_with_token(ctx.sessions(), &mut conn, &caller.user, &query.token).await?;
+    delete_with_token(&ctx, &mut conn, &caller.user, &query.token).await?;
     ctx.clear_session();
     Ok(match query.callback_url.filter(|c| !c.is_empty()) {
         Some(callback) => redirect(&callback),

@@ -5,3 +5,4 @@ mod modes;
 mod outage;
 mod rate_limit;
 mod sessions;
+mod verification;
