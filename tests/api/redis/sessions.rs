@@ -308,3 +308,26 @@ async fn redis_a_due_session_is_refreshed_in_redis_with_a_new_ttl() {
             .timestamp_millis();
     assert_eq!(list[0]["expiresAt"], expires_ms);
 }
+
+#[tokio::test]
+async fn redis_with_the_cookie_cache_get_session_answers_from_the_cookie_and_sensitive_routes_read_redis()
+ {
+    let (app, kv) = TestApp::spawn_on_redis_with(SecondaryOnly, |c| {
+        c.cookie_cache.strategy = Some(better_auth_actix::config::CacheStrategy::Compact);
+    })
+    .await;
+    let alice = app.sign_up().await;
+    kv.delete(&alice.token).await;
+    // The cache cookie answers without Redis, as Better Auth's does...
+    let cached = alice.get("/api/auth/get-session").await;
+    assert_eq!(cached.json()["session"]["token"], alice.token.as_str());
+    // ...but not when bypassed, and never on a sensitive route.
+    let bypass = alice
+        .get("/api/auth/get-session?disableCookieCache=true")
+        .await;
+    assert_eq!(bypass.text, "null");
+    let alice = app.sign_in_again(&alice).await;
+    kv.delete(&alice.token).await;
+    let sensitive = alice.post("/api/auth/revoke-sessions", &json!({})).await;
+    assert_eq!(sensitive.status, 401);
+}
