@@ -21,12 +21,12 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers, and so does the secondary storage (Redis) when configured.
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database is unreachable", body = Health),
+        (status = 503, description = "The database or the secondary storage is unreachable", body = Health),
     )
 )]
 #[get("/ready")]
