@@ -107,6 +107,22 @@ impl Kv {
     }
 }
 
+impl Drop for Kv {
+    /// Deletes the test's keys (sessions would otherwise linger for a week).
+    fn drop(&mut self) {
+        let pattern = format!("{}*", self.prefix);
+        let clean = move || -> redis::RedisResult<()> {
+            let mut conn = redis::Client::open(redis_url())?.get_connection()?;
+            let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(&mut conn)?;
+            if !keys.is_empty() {
+                redis::cmd("DEL").arg(keys).query::<()>(&mut conn)?;
+            }
+            Ok(())
+        };
+        let _ = std::thread::spawn(clean).join();
+    }
+}
+
 impl TestApp {
     /// A server on a fresh database and on Redis under a fresh prefix, sessions kept as `mode`
     /// says; and the client that reads its keys.
