@@ -222,3 +222,66 @@ describe(`rate limits shared through Redis: two of ours and a Node Better Auth (
     assert.ok(ttl > 0 && ttl <= 10, `ttl ${ttl}`);
   });
 });
+
+for (const preserve of [false, true]) {
+  const mode = preserve ? "preserveSessionInDatabase" : "storeSessionInDatabase";
+  describe(`${mode}: sessions in PostgreSQL and Redis, shared with Node (ours = ${OURS_KIND})`, () => {
+    const prefix = `bat-${randomBytes(6).toString("hex")}:`;
+    const env = {
+      SECONDARY_STORAGE_URL: REDIS_URL,
+      SECONDARY_STORAGE_PREFIX: prefix,
+      SESSION_STORE_IN_DATABASE: "true",
+      SESSION_PRESERVE_IN_DATABASE: String(preserve),
+    };
+    let db;
+    let ours;
+    let oracle;
+    let redis;
+
+    before(async () => {
+      db = await createDatabase(preserve ? "redis-preserve" : "redis-store");
+      redis = new Redis(REDIS_URL);
+      ours = await startOurs({ databaseUrl: db.url, label: `redis-${mode}-ours-${OURS_KIND}`, env, smtp: false });
+      oracle = await startOracle({ databaseUrl: db.url, label: `redis-${mode}-oracle`, migrate: false, env, smtp: false });
+    });
+
+    after(async () => {
+      await Promise.all([ours, oracle].filter(Boolean).map((s) => s.stop()));
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await db?.drop();
+    });
+
+    for (const [creatorName, otherName] of [["oracle", "ours"], ["ours", "oracle"]]) {
+      it(`a session ${creatorName} created has a row and a key; both sides read, list and end it alike`, async () => {
+        const servers = { ours, oracle };
+        const [creator, other] = [servers[creatorName], servers[otherName]];
+        const user = newUser(`${mode}-${creatorName}`);
+        const first = await signUp(creator, user);
+        const second = await signUp(creator, user, "/sign-in/email");
+        const row = await db.query(`SELECT id FROM "session" WHERE token = $1`, [first.token]);
+        assert.equal(row.rows.length, 1);
+        const stored = JSON.parse(await redis.get(`${prefix}${first.token}`));
+        assert.equal(stored.session.id, row.rows[0].id);
+        for (const server of [ours, oracle]) {
+          const listed = await call(server, "/list-sessions", { cookie: first.cookie });
+          assert.deepEqual(listed.json.map((s) => s.token).sort(), [first.token, second.token].sort(), `${server.label}`);
+        }
+        // Without the key: the database answers (store), or nobody does (preserve): the same on both sides.
+        await redis.del(`${prefix}${first.token}`);
+        for (const server of [ours, oracle]) {
+          const found = await call(server, "/get-session", { cookie: first.cookie });
+          assert.equal(found.json?.session?.token ?? null, preserve ? null : first.token, `${server.label}: ${found.text}`);
+        }
+        // Sign-out on the other side: the key goes; the row goes (store) or is ended (preserve).
+        const out = await call(other, "/sign-out", { cookie: second.cookie, body: {} });
+        assert.equal(out.status, 200, out.text);
+        assert.equal(await redis.get(`${prefix}${second.token}`), null);
+        const left = await db.query(`SELECT "expiresAt" <= now() AS ended FROM "session" WHERE token = $1`, [second.token]);
+        assert.deepEqual(left.rows, preserve ? [{ ended: true }] : []);
+        assert.equal((await call(creator, "/get-session", { cookie: second.cookie })).text, "null");
+      });
+    }
+  });
+}
