@@ -4,6 +4,7 @@
 mod cookie_cache;
 mod jwt;
 mod rate_limit;
+mod secondary_storage;
 mod secrets;
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ pub use cookie_cache::{CacheStrategy, CookieCacheConfig};
 pub use flows::{EmailConfig, FlowConfig};
 pub use jwt::{JwtAlg, JwtConfig, parse_time_span};
 pub use rate_limit::{Limit, PathRule, RateLimitConfig, RateLimitStorage};
+pub use secondary_storage::{SecondaryStorageConfig, SessionStorageMode};
 
 /// Which algorithm new password hashes use. Both are always verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +95,9 @@ pub struct Config {
     pub jwt_audience: Option<String>,
     /// Rate limiting of `/api/auth/*`.
     pub rate_limit: RateLimitConfig,
+    /// Better Auth's `secondaryStorage` (Redis), shared by every instance; `None`: sessions,
+    /// verification values and rate limits stay where they are without it.
+    pub secondary_storage: Option<SecondaryStorageConfig>,
     /// Proxies whose `X-Forwarded-For` the rate limiter believes (peer address otherwise).
     pub trusted_proxies: Vec<IpNet>,
     /// Connection limits and timeouts of the HTTP server.
@@ -188,6 +193,7 @@ impl Config {
             update_age: secs(&var, "SESSION_UPDATE_AGE", 86_400)?,
             fresh_age: secs(&var, "SESSION_FRESH_AGE", 86_400)?,
         };
+        let secondary_storage = secondary_storage::parse(&var)?;
         Ok(Self {
             database_url: database_url.into(),
             database_pool_size: number(&var, "DATABASE_POOL_SIZE", 10, 1, 1000)?,
@@ -210,7 +216,8 @@ impl Config {
             jwt: jwt::parse(&var)?,
             jwt_issuer: var("JWT_ISSUER"),
             jwt_audience: var("JWT_AUDIENCE"),
-            rate_limit: rate_limit::parse(&var)?,
+            rate_limit: rate_limit::parse(&var, secondary_storage.is_some())?,
+            secondary_storage,
             trusted_proxies: rate_limit::parse_proxies(var("TRUSTED_PROXIES"))?,
             http: HttpLimits {
                 request_timeout: secs_in(&var, "REQUEST_TIMEOUT_SECS", 10, 1)?,
@@ -486,6 +493,19 @@ mod tests {
             let e = config(&[BASE[0], ("BETTER_AUTH_SECRETS", bad)]).unwrap_err();
             assert_eq!(e.var, "BETTER_AUTH_SECRETS", "{bad}");
         }
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_secondary_storage_when_there_is_one() {
+        let url = ("SECONDARY_STORAGE_URL", "redis://127.0.0.1:6379/0");
+        let c = config(&[BASE[0], BASE[1], url]).unwrap();
+        assert_eq!(c.rate_limit.storage, RateLimitStorage::SecondaryStorage);
+        let memory = ("RATE_LIMIT_STORAGE", "memory");
+        let c = config(&[BASE[0], BASE[1], url, memory]).unwrap();
+        assert_eq!(c.rate_limit.storage, RateLimitStorage::Memory);
+        let shared = ("RATE_LIMIT_STORAGE", "secondary-storage");
+        let e = config(&[BASE[0], BASE[1], shared]).unwrap_err();
+        assert_eq!(e.var, "RATE_LIMIT_STORAGE");
     }
 
     #[test]

@@ -344,6 +344,11 @@ pub fn is_outage(cause: &anyhow::Error) -> bool {
             return true;
         }
         if e.is::<diesel_async::pooled_connection::deadpool::PoolError>()
+            || e.is::<crate::secondary_storage::KvError>()
+            || matches!(
+                e.downcast_ref(),
+                Some(crate::auth::session_store::StoreError::Kv(_))
+            )
             || e.is::<diesel::ConnectionError>()
             || e.is::<std::io::Error>()
         {
@@ -374,6 +379,22 @@ const OUTAGE_MESSAGES: [&str; 5] = [
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         ApiError::Internal(e.into())
+    }
+}
+
+impl From<crate::secondary_storage::KvError> for ApiError {
+    fn from(e: crate::secondary_storage::KvError) -> Self {
+        ApiError::Unavailable(anyhow::Error::new(e).context("secondary storage"))
+    }
+}
+
+impl From<crate::auth::session_store::StoreError> for ApiError {
+    fn from(e: crate::auth::session_store::StoreError) -> Self {
+        use crate::auth::session_store::StoreError;
+        match e {
+            StoreError::Db(e) => e.into(),
+            StoreError::Kv(e) => e.into(),
+        }
     }
 }
 

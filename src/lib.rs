@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod request_log;
 pub mod routes;
+pub mod secondary_storage;
 pub mod startup;
 pub mod state;
 pub mod tasks;

@@ -47,7 +47,14 @@ Environment (a .env file in the working directory is read first):
   RATE_LIMIT_ENABLED           true (default) or false; /api/auth/* only
   RATE_LIMIT_WINDOW, RATE_LIMIT_MAX   default limit per IP and path (10 s, 100)
   RATE_LIMIT_RULES             per-path overrides: /sign-in/email=5/60,/get-session=off
-  RATE_LIMIT_STORAGE           memory (default) or database (shared by instances)
+  RATE_LIMIT_STORAGE           memory, database or secondary-storage (shared by instances; the
+                               default when SECONDARY_STORAGE_URL is set, else memory)
+  SECONDARY_STORAGE_URL        redis:// or rediss:// (TLS) URL with user, password and db: Better Auth's
+                               secondaryStorage, shared with other instances and a Node Better Auth
+  SECONDARY_STORAGE_PREFIX     key prefix (default better-auth:, as @better-auth/redis-storage)
+  SECONDARY_STORAGE_TIMEOUT_MS bound on connecting and on every command, else 503 (default 1000)
+  SESSION_STORE_IN_DATABASE    true: sessions also in the database (read fallback); default false
+  SESSION_PRESERVE_IN_DATABASE true (with the above): Redis alone decides, ended rows are kept
   TRUSTED_PROXIES              IPs/CIDRs whose X-Forwarded-For the rate limiter believes
   LOG_LEVEL, LOG_FORMAT        tracing filter (default info) and pretty|json (pretty is colourless
                                when stdout is not a terminal)

@@ -24,6 +24,8 @@ pub struct AppState {
     /// Throttles the sweep of expired `verification` rows.
     pub sweeper: Sweeper,
     pub rate_limiter: RateLimiter,
+    /// Better Auth's `secondaryStorage` (Redis), when `SECONDARY_STORAGE_URL` is set.
+    pub secondary_storage: Option<crate::secondary_storage::SecondaryStorage>,
     /// The decrypted JWT signing key, briefly cached.
     pub signing_keys: crate::auth::jwt::keys::KeyCache,
     /// Whether the database is reachable, for logging outages once.
@@ -42,6 +44,11 @@ impl AppState {
         let cookies = CookieNames::new(config.secure_cookies());
         let mailer = Mailer::new(&config.email)?;
         let rate_limiter = RateLimiter::new(&config);
+        let secondary_storage = config
+            .secondary_storage
+            .as_ref()
+            .map(crate::secondary_storage::SecondaryStorage::new)
+            .transpose()?;
         Ok(Self {
             config,
             pools,
@@ -51,11 +58,28 @@ impl AppState {
             mailer,
             sweeper: Sweeper::default(),
             rate_limiter,
+            secondary_storage,
             signing_keys: Default::default(),
             db_health: Default::default(),
             drain: Default::default(),
             metrics: Metrics::new()?,
         })
+    }
+
+    /// Where sessions live (the database, or the secondary storage in its mode).
+    pub fn sessions(&self) -> crate::auth::session_store::SessionStore<'_> {
+        let mode = self.config.secondary_storage.as_ref().map(|c| c.mode);
+        crate::auth::session_store::SessionStore {
+            kv: self.secondary_storage.as_ref().zip(mode),
+            expires_in: self.config.session.expires_in,
+        }
+    }
+
+    /// Where verification values live (the database, or the secondary storage).
+    pub fn verifications(&self) -> crate::auth::verification_store::VerificationStore<'_> {
+        crate::auth::verification_store::VerificationStore {
+            kv: self.secondary_storage.as_ref(),
+        }
     }
 
     /// One connection from the pool; 503 when the database cannot be reached in time.

@@ -693,7 +693,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers. */
+        /** Readiness: the database answers, and so does the secondary storage (Redis) when configured. */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -3648,7 +3648,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The database is unreachable */
+            /** @description The database or the secondary storage is unreachable */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -16,6 +16,8 @@ pub mod jwt;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;
+pub mod session_store;
 pub mod sessions;
 pub mod users;
 pub mod verification;
+pub mod verification_store;

@@ -21,6 +21,21 @@ pub struct ClientInfo {
 /// `rememberMe: false` sessions live one day, whatever `expiresIn` says.
 pub const DONT_REMEMBER_LIFETIME: Duration = Duration::from_secs(86_400);
 
+/// A new session with a fresh id and 32-character token, not yet stored anywhere.
+pub fn new_session(user_id: &str, client: &ClientInfo, lifetime: Duration) -> Session {
+    let now = now();
+    Session {
+        id: generate_id(32),
+        expires_at: after(now, lifetime),
+        token: generate_id(32),
+        created_at: now,
+        updated_at: now,
+        ip_address: Some(client.ip_address.clone()),
+        user_agent: Some(client.user_agent.clone()),
+        user_id: user_id.to_owned(),
+    }
+}
+
 /// Inserts a new session with a fresh 32-character token.
 pub async fn create(
     conn: &mut AsyncPgConnection,
@@ -28,16 +43,14 @@ pub async fn create(
     client: &ClientInfo,
     lifetime: Duration,
 ) -> QueryResult<Session> {
-    let now = now();
-    let id = generate_id(32);
-    let token = generate_id(32);
+    let s = new_session(user_id, client, lifetime);
     diesel::insert_into(session::table)
         .values(NewSession {
-            id: &id,
-            expires_at: after(now, lifetime),
-            token: &token,
-            created_at: now,
-            updated_at: now,
+            id: &s.id,
+            expires_at: s.expires_at,
+            token: &s.token,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
             ip_address: &client.ip_address,
             user_agent: &client.user_agent,
             user_id,

@@ -29,6 +29,9 @@ pub enum RateLimitStorage {
     Memory,
     /// The `rateLimit` table, shared by every instance on the database.
     Database,
+    /// `<ip>|<path>` counters in the secondary storage (Redis), shared with every instance and
+    /// with a Node Better Auth on the same Redis.
+    SecondaryStorage,
 }
 
 /// Better Auth's `rateLimit` options.
@@ -55,7 +58,7 @@ impl Default for RateLimitConfig {
     }
 }
 
-fn flag(
+pub(super) fn flag(
     var: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: bool,
@@ -112,14 +115,26 @@ fn parse_rules(raw: Option<String>) -> Result<Vec<PathRule>, ConfigError> {
 }
 
 /// Reads the rate-limit settings.
-pub(super) fn parse(var: &impl Fn(&str) -> Option<String>) -> Result<RateLimitConfig, ConfigError> {
+/// The storage defaults to the secondary storage when there is one, as Better Auth's does.
+pub(super) fn parse(
+    var: &impl Fn(&str) -> Option<String>,
+    has_secondary_storage: bool,
+) -> Result<RateLimitConfig, ConfigError> {
     let storage = match var("RATE_LIMIT_STORAGE").as_deref() {
+        None if has_secondary_storage => RateLimitStorage::SecondaryStorage,
         None | Some("memory") => RateLimitStorage::Memory,
         Some("database") => RateLimitStorage::Database,
+        Some("secondary-storage") if has_secondary_storage => RateLimitStorage::SecondaryStorage,
+        Some("secondary-storage") => {
+            return Err(err(
+                "RATE_LIMIT_STORAGE",
+                "`secondary-storage` needs SECONDARY_STORAGE_URL",
+            ));
+        }
         Some(other) => {
             return Err(err(
                 "RATE_LIMIT_STORAGE",
-                format!("must be `memory` or `database`, got `{other}`"),
+                format!("must be `memory`, `database` or `secondary-storage`, got `{other}`"),
             ));
         }
     };

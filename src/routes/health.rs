@@ -21,12 +21,12 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers, and so does the secondary storage (Redis) when configured.
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database is unreachable", body = Health),
+        (status = 503, description = "The database or the secondary storage is unreachable", body = Health),
     )
 )]
 #[get("/ready")]
@@ -38,7 +38,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             .is_ok(),
         Err(_) => false,
     };
-    if ok {
+    let kv_ok = match &state.secondary_storage {
+        Some(kv) => kv.ping().await.is_ok(),
+        None => true,
+    };
+    if ok && kv_ok {
         HttpResponse::Ok().json(Health { status: "ready" })
     } else {
         HttpResponse::ServiceUnavailable().json(Health {

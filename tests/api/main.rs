@@ -15,5 +15,6 @@ mod hostile_input;
 mod metrics;
 mod openapi;
 mod outage;
+mod redis;
 mod shutdown;
 mod tasks;

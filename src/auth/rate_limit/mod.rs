@@ -150,6 +150,30 @@ impl RateLimiter {
             .consume(key, limit, chrono::Utc::now().timestamp_millis())
     }
 
+    /// Where the counters live.
+    pub fn storage(&self) -> RateLimitStorage {
+        self.config.storage
+    }
+
+    /// Counts a request in the secondary storage as Better Auth does (`api/rate-limiter`): `INCR`
+    /// of `<ip>|<path>`, expiring after the window when new; over `max` is limited for a window.
+    pub async fn check_in_secondary_storage(
+        &self,
+        kv: &crate::secondary_storage::SecondaryStorage,
+        key: &str,
+        limit: Limit,
+    ) -> Result<Decision, crate::secondary_storage::KvError> {
+        let window = limit.window.as_secs();
+        Ok(
+            match kv.increment(key, window).await? <= u64::from(limit.max) {
+                true => Decision::Allowed,
+                false => Decision::Limited {
+                    retry_after_secs: window,
+                },
+            },
+        )
+    }
+
     /// Counts a request in the `rateLimit` table; sweeps stale rows at most once a minute.
     pub async fn check_in_database(
         &self,

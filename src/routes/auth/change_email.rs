@@ -198,7 +198,9 @@ async fn update_now(
         email: Some(&change.new_email),
         ..UserChanges::default()
     };
-    users::update(conn, &caller.user.id, changes).await?;
+    if let Some(updated) = users::update(conn, &caller.user.id, changes).await? {
+        ctx.sessions().refresh_user(&updated).await?;
+    }
     let cached = caller.from_cache.then_some(&caller.session);
     let token = &caller.session.token;
     issue_session(ctx, conn, token, cached, false).await?;

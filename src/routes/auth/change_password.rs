@@ -13,7 +13,8 @@ use super::session_guard::{Sensitive, issue_session};
 use super::zod::{Kind, opt, req};
 use crate::auth::audit::Audit;
 use crate::auth::password::check_length;
-use crate::auth::{sessions, users};
+use crate::auth::session_store::StoreError;
+use crate::auth::users;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
@@ -73,13 +74,15 @@ pub async fn change_password(
     let token = conn
         .transaction(async |conn| {
             if revoke {
-                sessions::delete_all_for_user(conn, user_id).await?;
+                ctx.sessions().delete_all_for_user(conn, user_id).await?;
             }
             users::update_password(conn, user_id, &hash).await?;
             if !revoke {
-                return Ok::<_, diesel::result::Error>(None);
+                return Ok::<_, StoreError>(None);
             }
-            let session = sessions::create(conn, user_id, &ctx.request.client, lifetime).await?;
+            let client = &ctx.request.client;
+            let session = ctx.sessions().create(conn, &session.user, client, lifetime);
+            let session = session.await?;
             Ok(Some(session.token))
         })
         .await?;

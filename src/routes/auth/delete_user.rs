@@ -15,6 +15,7 @@ use super::zod::{Kind, link_query, opt};
 use crate::auth::audit::Audit;
 use crate::auth::email::{Template, delete_account_link};
 use crate::auth::password::check_length;
+use crate::auth::session_store::SessionStore;
 use crate::auth::{sessions, users, verification};
 use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -90,7 +91,7 @@ pub async fn delete_user(
     }
     let mut conn = ctx.conn().await?;
     if let Some(token) = body.token.filter(|t| !t.is_empty()) {
-        delete_with_token(&mut conn, user, &token).await?;
+        delete_with_token(&ctx, &mut conn, user, &token).await?;
         ctx.clear_session();
         return Ok(web::Json(DELETED));
     }
@@ -104,7 +105,7 @@ pub async fn delete_user(
     if password.is_none() && !sessions::is_fresh(&session.session, ctx.config.session.fresh_age) {
         return Err(ApiError::BadRequest(ErrorCode::SessionExpired));
     }
-    delete_now(&mut conn, user).await?;
+    delete_now(ctx.sessions(), &mut conn, user).await?;
     ctx.clear_session();
     Ok(web::Json(DELETED))
 }
@@ -119,7 +120,8 @@ async fn mail_confirmation(
     let token = verification::new_delete_token();
     let identifier = verification::delete_account_identifier(&token);
     let lifetime = state.config.flows.delete_token_expires_in;
-    verification::create(conn, &identifier, &user.id, lifetime).await?;
+    let store = state.verifications();
+    store.create(conn, &identifier, &user.id, lifetime).await?;
     let url = delete_account_link(&state.config.auth_base(), &token, callback);
     state
         .mailer
@@ -147,27 +149,32 @@ async fn check_password(
 /// `deleteUserWithToken`: the token must have been issued to this user; consuming it and
 /// deleting the user is one transaction.
 async fn delete_with_token(
+    state: &AppState,
     conn: &mut AsyncPgConnection,
     user: &User,
     token: &str,
 ) -> Result<(), ApiError> {
     let identifier = verification::delete_account_identifier(token);
     conn.transaction(async |conn| {
-        let row = verification::consume(conn, &identifier).await?;
+        let row = state.verifications().consume(conn, &identifier).await?;
         if row.is_none_or(|row| row.value != user.id) {
             return Err(ApiError::NotFound(ErrorCode::InvalidToken));
         }
-        delete_now(conn, user).await
+        delete_now(state.sessions(), conn, user).await
     })
     .await
 }
 
 /// `deleteCurrentUser`: the user and its sessions in one transaction (accounts cascade; the
 /// sessions are deleted by name too, as Better Auth does, for schemas adopted without the cascade).
-async fn delete_now(conn: &mut AsyncPgConnection, user: &User) -> Result<(), ApiError> {
+async fn delete_now(
+    store: SessionStore<'_>,
+    conn: &mut AsyncPgConnection,
+    user: &User,
+) -> Result<(), ApiError> {
     conn.transaction(async |conn| {
         users::delete(conn, &user.id).await?;
-        sessions::delete_all_for_user(conn, &user.id).await
+        store.delete_all_for_user(conn, &user.id).await
     })
     .await?;
     Audit::success("delete_user", &user.id).log();
@@ -208,7 +215,8 @@ pub async fn delete_user_callback(
     let Some(caller) = OptionalSession::lookup(&ctx).await? else {
         return Err(ApiError::NotFound(ErrorCode::FailedToGetUserInfo));
     };
-    delete_with_token(&mut *ctx.conn().await?, &caller.user, &query.token).await?;
+    let mut conn = ctx.conn().await?;
+    delete_with_token(&ctx, &mut conn, &caller.user, &query.token).await?;
     ctx.clear_session();
     Ok(match query.callback_url.filter(|c| !c.is_empty()) {
         Some(callback) => redirect(&callback),

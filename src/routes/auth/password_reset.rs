@@ -17,7 +17,7 @@ use crate::auth::callback_url::redirect_with;
 use crate::auth::email::{Template, reset_password_link};
 use crate::auth::origin::UrlLabel;
 use crate::auth::password::check_length;
-use crate::auth::{accounts, sessions, users, verification};
+use crate::auth::{accounts, users, verification};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
@@ -74,7 +74,10 @@ pub async fn request_password_reset(
     let Some(user) = users::find_by_email(&mut conn, &body.email).await? else {
         // The unknown path does the same work: a token and a verification lookup.
         let _ = verification::new_reset_token();
-        verification::find(&mut conn, &ctx.sweeper, "dummy-verification-token").await?;
+        let dummy = "dummy-verification-token";
+        ctx.verifications()
+            .find(&mut conn, &ctx.sweeper, dummy)
+            .await?;
         Audit::event("request_password_reset")
             .outcome("unknown_email")
             .log();
@@ -83,7 +86,10 @@ pub async fn request_password_reset(
     let token = verification::new_reset_token();
     let identifier = verification::reset_password_identifier(&token);
     let lifetime = ctx.config.flows.reset_password_token_expires_in;
-    verification::create(&mut conn, &identifier, &user.id, lifetime).await?;
+    let store = ctx.verifications();
+    store
+        .create(&mut conn, &identifier, &user.id, lifetime)
+        .await?;
     drop(conn);
     let url = reset_password_link(&ctx.config.auth_base(), &token, body.redirect_to.as_deref());
     ctx.mailer
@@ -120,7 +126,11 @@ pub async fn reset_password_callback(
     ctx.origins.check_url(callback, UrlLabel::CallbackUrl)?;
     let callback = callback.and_then(|c| c.as_str()).unwrap_or_default();
     let identifier = verification::reset_password_identifier(&token);
-    let row = verification::find(&mut *ctx.conn().await?, &ctx.sweeper, &identifier).await?;
+    let mut conn = ctx.conn().await?;
+    let row = ctx
+        .verifications()
+        .find(&mut conn, &ctx.sweeper, &identifier);
+    let row = row.await?;
     let valid = row.is_some_and(|r| r.expires_at >= chrono::Utc::now());
     let base = ctx.config.auth_base();
     let location = match (callback.is_empty(), valid) {
@@ -182,11 +192,16 @@ pub async fn reset_password(
     let revoke = ctx.config.flows.revoke_sessions_on_password_reset;
     let mut conn = ctx.conn().await?;
     conn.transaction(async |conn| {
-        if verification::consume(conn, &identifier).await?.is_none() {
+        if ctx
+            .verifications()
+            .consume(conn, &identifier)
+            .await?
+            .is_none()
+        {
             return Err(ApiError::BadRequest(ErrorCode::InvalidToken));
         }
         if revoke {
-            sessions::delete_all_for_user(conn, &user_id).await?;
+            ctx.sessions().delete_all_for_user(conn, &user_id).await?;
         }
         accounts::set_credential_password(conn, &user_id, &hash).await?;
         Ok(())
@@ -201,7 +216,10 @@ pub async fn reset_password(
 /// The user a live reset token (by its `identifier`) was issued to.
 async fn reset_user(state: &AppState, identifier: &str) -> Result<String, ApiError> {
     let mut conn = state.conn().await?;
-    let row = verification::find(&mut conn, &state.sweeper, identifier).await?;
+    let row = state
+        .verifications()
+        .find(&mut conn, &state.sweeper, identifier);
+    let row = row.await?;
     let row = row
         .filter(|r| r.expires_at >= chrono::Utc::now())
         .ok_or(ApiError::BadRequest(ErrorCode::InvalidToken))?;

@@ -8,6 +8,7 @@ use actix_web::{ResponseError as _, web};
 
 use crate::auth::ip::rate_limit_ip;
 use crate::auth::rate_limit::{Decision, key};
+use crate::config::RateLimitStorage;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -45,8 +46,14 @@ async fn decide(state: &AppState, req: &ServiceRequest) -> Option<Decision> {
         &state.config.trusted_proxies,
     );
     let key = key(ip.as_deref(), &path);
-    if !limiter.uses_database() {
-        return Some(limiter.check_in_memory(&key, limit));
+    match (limiter.storage(), &state.secondary_storage) {
+        (RateLimitStorage::Database, _) => {}
+        (RateLimitStorage::SecondaryStorage, Some(kv)) => {
+            // As with the database: an outage lets the request through to meet it (503).
+            let decided = limiter.check_in_secondary_storage(kv, &key, limit).await;
+            return decided.ok();
+        }
+        _ => return Some(limiter.check_in_memory(&key, limit)),
     }
     // A failing database must not lock everyone out: count nothing and let the route answer (it
     // meets the same outage and answers 503; `AppState::conn` logs the outage once).

@@ -10,12 +10,12 @@ use std::future::Future;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use chrono::Utc;
-use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use futures_util::future::LocalBoxFuture;
 
 use super::AuthContext;
 use crate::auth::cookie_cache;
+use crate::auth::session_store::StoreError;
 use crate::auth::sessions::{self, Lookup};
 use crate::db::models::{Session as SessionRow, User};
 use crate::error::{ApiError, ErrorCode};
@@ -187,7 +187,7 @@ pub async fn lookup_session_on(
     ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
     source: Source,
-) -> QueryResult<Option<Caller>> {
+) -> Result<Option<Caller>, StoreError> {
     match start(ctx, source) {
         Start::NoSession => Ok(None),
         Start::Cached(caller) => Ok(Some(*caller)),
@@ -213,8 +213,8 @@ pub async fn read_session(
     conn: &mut AsyncPgConnection,
     token: &str,
     refresh: bool,
-) -> QueryResult<Found> {
-    let (mut session, user) = match sessions::lookup(conn, token).await? {
+) -> Result<Found, StoreError> {
+    let (mut session, user) = match ctx.sessions().lookup(conn, token).await? {
         Lookup::Valid(s, u) => (s, u),
         Lookup::Gone => {
             ctx.clear_session();
@@ -224,7 +224,8 @@ pub async fn read_session(
     if refresh {
         let cfg = ctx.config.session;
         if sessions::refresh_due(&session, cfg.expires_in, cfg.update_age) {
-            let Some(refreshed) = sessions::refresh(conn, token, cfg.expires_in).await? else {
+            let refreshed = ctx.sessions().refresh(conn, token, cfg.expires_in);
+            let Some(refreshed) = refreshed.await? else {
                 return Ok(Found::RefreshRaced);
             };
             session = refreshed;
@@ -246,7 +247,7 @@ async fn from_database(
     ctx: &AuthContext,
     conn: &mut AsyncPgConnection,
     token: &str,
-) -> QueryResult<Option<Caller>> {
+) -> Result<Option<Caller>, StoreError> {
     let refresh = !ctx.request.dont_remember;
     Ok(match read_session(ctx, conn, token, refresh).await? {
         Found::Live(caller) => Some(*caller),
@@ -265,13 +266,13 @@ pub async fn issue_session(
     token: &str,
     cached: Option<&SessionRow>,
     user_cached: bool,
-) -> QueryResult<()> {
+) -> Result<(), StoreError> {
     let dont_remember = ctx.request.dont_remember;
     ctx.set_session_cookie(token, dont_remember);
     if ctx.config.cookie_cache.strategy.is_none() {
         return Ok(());
     }
-    let Some((session, user)) = sessions::find_with_user(conn, token).await? else {
+    let Some((session, user)) = ctx.sessions().find(conn, token).await? else {
         return Ok(());
     };
     let from_cache = cookie_cache::FromCache {
@@ -290,14 +291,15 @@ pub async fn start_session(
     conn: &mut AsyncPgConnection,
     user: &User,
     remember_me: Option<bool>,
-) -> QueryResult<SessionRow> {
+) -> Result<SessionRow, StoreError> {
     let dont_remember = remember_me == Some(false);
     let lifetime = if dont_remember {
         sessions::DONT_REMEMBER_LIFETIME
     } else {
         ctx.config.session.expires_in
     };
-    let session = sessions::create(conn, &user.id, &ctx.request.client, lifetime).await?;
+    let client = &ctx.request.client;
+    let session = ctx.sessions().create(conn, user, client, lifetime).await?;
     ctx.set_session(&session, user, dont_remember);
     Ok(session)
 }

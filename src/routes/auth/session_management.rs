@@ -11,7 +11,6 @@ use super::body::{AnyBody, AuthBody, AuthJson, Shape};
 use super::session_guard::{Fresh, Required, Sensitive, Session};
 use super::zod::{Kind, req};
 use super::{SessionResponse, StatusResponse};
-use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
 
 /// `POST /revoke-session` body.
@@ -55,7 +54,8 @@ pub async fn list_sessions(
     ctx: AuthContext,
     Session(caller): Session<Fresh>,
 ) -> Result<web::Json<Vec<SessionResponse>>, ApiError> {
-    let list = sessions::list_active(&mut *ctx.conn().await?, &caller.user.id).await?;
+    let mut conn = ctx.conn().await?;
+    let list = ctx.sessions().list(&mut conn, &caller.user.id).await?;
     Ok(web::Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -79,7 +79,10 @@ pub async fn revoke_session(
     request: AuthJson<RevokeSessionRequest, Sensitive>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let (token, caller) = (request.body.token, request.session);
-    sessions::delete_owned(&mut *ctx.conn().await?, &caller.user.id, &token).await?;
+    let mut conn = ctx.conn().await?;
+    ctx.sessions()
+        .delete_owned(&mut conn, &caller.user.id, &token)
+        .await?;
     if token == caller.session.token {
         ctx.clear_session();
     }
@@ -100,7 +103,11 @@ pub async fn revoke_sessions(
     ctx: AuthContext,
     request: AuthJson<AnyBody, Sensitive>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
-    sessions::delete_all_for_user(&mut *ctx.conn().await?, &request.session.user.id).await?;
+    let mut conn = ctx.conn().await?;
+    let user_id = &request.session.user.id;
+    ctx.sessions()
+        .delete_all_for_user(&mut conn, user_id)
+        .await?;
     ctx.clear_session();
     Ok(web::Json(StatusResponse::OK))
 }
@@ -121,7 +128,10 @@ pub async fn revoke_other_sessions(
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let caller = request.session;
     let mut conn = ctx.conn().await?;
-    sessions::delete_others(&mut conn, &caller.user.id, &caller.session.token).await?;
+    let (user_id, token) = (&caller.user.id, &caller.session.token);
+    ctx.sessions()
+        .delete_others(&mut conn, user_id, token)
+        .await?;
     Ok(web::Json(StatusResponse::OK))
 }
 

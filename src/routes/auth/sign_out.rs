@@ -7,7 +7,6 @@ use utoipa::ToSchema;
 use super::AuthContext;
 use super::body::{AnyBody, AuthJson};
 use crate::auth::audit::Audit;
-use crate::auth::sessions;
 use crate::error::{ApiError, ErrorBody};
 
 /// Sign-out response.
@@ -33,8 +32,11 @@ pub async fn sign_out(
     _: AuthJson<AnyBody>,
 ) -> Result<web::Json<SignOutResponse>, ApiError> {
     if let Some(token) = ctx.request.session_token.as_deref() {
-        let deleted = sessions::delete_by_token(&mut *ctx.conn().await?, token).await?;
-        if deleted > 0 {
+        let deleted = ctx
+            .sessions()
+            .delete(&mut *ctx.conn().await?, token)
+            .await?;
+        if deleted {
             Audit::event("sign_out").client(&ctx.request.client).log();
         }
     }

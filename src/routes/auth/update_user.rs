@@ -75,7 +75,10 @@ pub async fn update_user(
         ..UserChanges::default()
     };
     let mut conn = ctx.conn().await?;
-    users::update(&mut conn, &session.user.id, changes).await?;
+    let updated = users::update(&mut conn, &session.user.id, changes).await?;
+    if let Some(updated) = &updated {
+        ctx.sessions().refresh_user(updated).await?;
+    }
     Audit::success("update_user", &session.user.id).log();
     let cached = session.from_cache.then_some(&session.session);
     let token = &session.session.token;

@@ -15,7 +15,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::auth::cookies::{find_cookie, read_signed};
 use crate::auth::jwt::bearer::{looks_like_jwt, verify_bearer_jwt};
-use crate::auth::sessions::{self, Lookup};
+use crate::auth::sessions::Lookup;
 use crate::error::ApiError;
 use crate::routes::auth::{AuthRequest, bearer_token, cookie_header};
 use crate::state::AppState;
@@ -85,7 +85,7 @@ async fn session_user(
     method: AuthMethod,
 ) -> Result<CurrentUser, ApiError> {
     let mut conn = state.conn().await?;
-    match sessions::lookup(&mut conn, token).await? {
+    match state.sessions().lookup(&mut conn, token).await? {
         Lookup::Valid(_, user) => Ok(CurrentUser {
             id: user.id,
             method,

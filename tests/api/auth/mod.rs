@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::helpers::snapshot::assert_json_shape;
 
 /// The `Set-Cookie` lines that end a session in the browser.
-const EXPIRED_COOKIES: [&str; 3] = [
+pub(crate) const EXPIRED_COOKIES: [&str; 3] = [
     "better-auth.session_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
     "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
     "better-auth.dont_remember=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",

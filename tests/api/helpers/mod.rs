@@ -11,6 +11,7 @@
 mod client;
 pub mod database;
 pub mod jwt;
+pub mod redis;
 mod response;
 pub mod smtp;
 pub mod snapshot;

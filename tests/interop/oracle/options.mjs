@@ -3,6 +3,8 @@
 import { appendFileSync } from "node:fs";
 import pg from "pg";
 import { bearer, jwt } from "better-auth/plugins";
+import { redisStorage } from "@better-auth/redis-storage";
+import { Redis } from "ioredis";
 import { sendMail } from "./smtp-client.mjs";
 
 /** Comma list → trimmed, non-empty entries. */
@@ -55,13 +57,40 @@ async function deliver(kind, { user, url, token, newEmail }, env = process.env) 
  * (from $EMAIL_FROM) when set, else to $OUTBOX_FILE. ORACLE_DELETE_VERIFICATION=1 adds
  * `sendDeleteAccountVerification`, ORACLE_CHANGE_EMAIL_CONFIRMATION=1 `sendChangeEmailConfirmation`.
  * ORACLE_RATELIMIT_TABLE=1 adds `rateLimit: { storage: "database" }` (schema only: contract §2);
- * ORACLE_RATE_LIMIT=memory|database enables rate limiting with that storage (§7.2).
+ * ORACLE_RATE_LIMIT=memory|database|secondary-storage enables rate limiting with that storage (§7.2).
+ * SECONDARY_STORAGE_URL (+ SECONDARY_STORAGE_PREFIX, SESSION_STORE_IN_DATABASE, SESSION_PRESERVE_IN_DATABASE)
+ * adds `secondaryStorage` through the official @better-auth/redis-storage, as ours reads the same variables.
  */
 export function oracleOptions(env = process.env) {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is required");
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 });
+  const session = {
+    // SESSION_COOKIE_CACHE=compact|jwt|jwe (as ours): session.cookieCache with the same max age and version.
+    ...(env.SESSION_COOKIE_CACHE && env.SESSION_COOKIE_CACHE !== "off"
+      ? {
+          cookieCache: {
+            enabled: true,
+            strategy: env.SESSION_COOKIE_CACHE,
+            maxAge: Number(env.SESSION_COOKIE_CACHE_MAX_AGE || 300),
+            version: env.SESSION_COOKIE_CACHE_VERSION || "1",
+          },
+        }
+      : {}),
+    // As ours: SESSION_STORE_IN_DATABASE / SESSION_PRESERVE_IN_DATABASE (only with a secondary storage).
+    ...(env.SESSION_STORE_IN_DATABASE === "true" ? { storeSessionInDatabase: true } : {}),
+    ...(env.SESSION_PRESERVE_IN_DATABASE === "true" ? { preserveSessionInDatabase: true } : {}),
+  };
   return {
     database: pool,
+    // SECONDARY_STORAGE_URL (+ SECONDARY_STORAGE_PREFIX), as ours: the official @better-auth/redis-storage on ioredis.
+    ...(env.SECONDARY_STORAGE_URL
+      ? {
+          secondaryStorage: redisStorage({
+            client: new Redis(env.SECONDARY_STORAGE_URL),
+            keyPrefix: env.SECONDARY_STORAGE_PREFIX ?? "better-auth:",
+          }),
+        }
+      : {}),
     secret: env.BETTER_AUTH_SECRET,
     baseURL: env.BETTER_AUTH_URL,
     trustedOrigins: splitList(env.BETTER_AUTH_TRUSTED_ORIGINS),
@@ -89,23 +118,13 @@ export function oracleOptions(env = process.env) {
           : {}),
       },
     },
-    // SESSION_COOKIE_CACHE=compact|jwt|jwe (as ours): session.cookieCache with the same max age and version.
-    ...(env.SESSION_COOKIE_CACHE && env.SESSION_COOKIE_CACHE !== "off"
-      ? {
-          session: {
-            cookieCache: {
-              enabled: true,
-              strategy: env.SESSION_COOKIE_CACHE,
-              maxAge: Number(env.SESSION_COOKIE_CACHE_MAX_AGE || 300),
-              version: env.SESSION_COOKIE_CACHE_VERSION || "1",
-            },
-          },
-        }
-      : {}),
+    ...(Object.keys(session).length ? { session } : {}),
     plugins: [jwt(), bearer()],
     // ORACLE_RATELIMIT_TABLE=1 only changes the schema (adds "rateLimit"); rate limiting itself stays off outside
     // production unless ORACLE_RATE_LIMIT=memory|database turns it on explicitly (contract §7.2).
     ...(env.ORACLE_RATELIMIT_TABLE === "1" ? { rateLimit: { storage: "database" } } : {}),
     ...(env.ORACLE_RATE_LIMIT ? { rateLimit: { enabled: true, storage: env.ORACLE_RATE_LIMIT } } : {}),
+    // As ours with TRUSTED_PROXIES: the client's address from X-Forwarded-For.
+    ...(env.ORACLE_TRUSTED_PROXIES ? { advanced: { ipAddress: { trustedProxies: splitList(env.ORACLE_TRUSTED_PROXIES) } } } : {}),
   };
 }

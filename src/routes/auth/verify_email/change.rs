@@ -34,6 +34,7 @@ pub async fn confirm_change(
         return Ok(redirect_or_json(callback, &json!({"status": true})));
     }
     let updated = switch_email(ctx, &mut conn, claims, &bound, callback).await?;
+    ctx.sessions().refresh_user(&updated).await?;
     if let Some(session) = session {
         let cached = session.from_cache.then_some(&session.session);
         let token = &session.session.token;

@@ -15,7 +15,8 @@ use super::zod::link_query;
 use crate::auth::audit::Audit;
 use crate::auth::callback_url::append_query;
 use crate::auth::email_token::{self, EmailClaims, TokenError};
-use crate::auth::{sessions, users};
+use crate::auth::session_store::StoreError;
+use crate::auth::users;
 use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 
@@ -81,11 +82,15 @@ async fn verify_address(
         return Ok(redirect_or_json(callback, &body));
     }
     conn.transaction(async |conn| {
-        users::mark_verified(conn, &claims.email).await?;
+        let verified = users::mark_verified(conn, &claims.email).await?;
+        // updateUserByEmail rewrites the cached user before the session is looked up.
+        if let Some(verified) = &verified {
+            ctx.sessions().refresh_user(verified).await?;
+        }
         if ctx.config.flows.auto_sign_in_after_verification {
             sign_in_verified(ctx, conn, &user, &claims.email).await?;
         }
-        diesel::QueryResult::Ok(())
+        Ok::<_, StoreError>(())
     })
     .await?;
     Audit::success("verify_email", &user.id).log();
@@ -99,15 +104,15 @@ async fn sign_in_verified(
     conn: &mut AsyncPgConnection,
     user: &User,
     email: &str,
-) -> diesel::QueryResult<()> {
+) -> Result<(), StoreError> {
     let current = lookup_session_on(ctx, conn, Source::CacheOrDatabase).await?;
     let token = match current {
         Some(current) if current.user.email == email => current.session.token,
         _ => {
             let lifetime = ctx.config.session.expires_in;
-            sessions::create(conn, &user.id, &ctx.request.client, lifetime)
-                .await?
-                .token
+            let client = &ctx.request.client;
+            let created = ctx.sessions().create(conn, user, client, lifetime);
+            created.await?.token
         }
     };
     issue_session(ctx, conn, &token, None, false).await
