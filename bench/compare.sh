@@ -152,6 +152,15 @@ o="http://127.0.0.1:$p_ours" oc="http://127.0.0.1:$p_ours_cache" n="http://127.0
 compare "GET get-session, cookie, cache off" "Better Auth" "-H|cookie: $ours_cookie|$o/api/auth/get-session" "-H|cookie: $node_cookie|$n/api/auth/get-session"
 compare "GET get-session, bearer, cache off" "Better Auth" "-H|authorization: Bearer $ours_token|$o/api/auth/get-session" "-H|authorization: Bearer $node_token|$n/api/auth/get-session"
 compare "GET get-session, cookie, compact cache hit" "Better Auth" "-H|cookie: $ours_cache_cookie|$oc/api/auth/get-session" "-H|cookie: $node_cache_cookie|$nc/api/auth/get-session"
+compare "GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks" "-H|authorization: Bearer $jwt|$f/api/tasks"
+compare "GET /api/tasks/{id}" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
+compare "POST /api/tasks" "FastAPI" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$o/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"
+compare "PATCH /api/tasks/{id}/complete" "FastAPI" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task/complete" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task/complete"
+
+# Peak RSS under the get-session and task load, before sign-in's hashes add their buffers.
+field=VmHWM
+peak_ours=$(rss_kib "$pid_ours") peak_node=$(rss_kib "$pid_node") peak_fastapi=$(rss_kib "$pid_fastapi")
+
 # Sign-in at each side's default cost: argon2id (OWASP: m=19 MiB, t=2) here, scrypt (N=16384, r=16) there.
 cat > "$tmp/signin.lua" <<LUA
 wrk.method = "POST"
@@ -159,10 +168,6 @@ wrk.headers["content-type"] = "application/json"
 wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
 LUA
 compare "POST sign-in/email (argon2id here, scrypt there)" "Better Auth" "-s|$tmp/signin.lua|$o/api/auth/sign-in/email" "-s|$tmp/signin.lua|$n/api/auth/sign-in/email"
-compare "GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks" "-H|authorization: Bearer $jwt|$f/api/tasks"
-compare "GET /api/tasks/{id}" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
-compare "POST /api/tasks" "FastAPI" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$o/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"
-compare "PATCH /api/tasks/{id}/complete" "FastAPI" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task/complete" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task/complete"
 
 # PostgreSQL's own limit for one indexed lookup, at the same concurrency as wrk.
 pgbench -h 127.0.0.1 -U postgres -i -q -s 10 "$pgbench_db" >/dev/null 2>&1
@@ -171,8 +176,6 @@ tps=$(pgbench -h 127.0.0.1 -U postgres -S -M prepared -c 32 -j 2 -T "$secs" "$pg
   awk '/^tps/ {print int($3)}')
 ours_gs=$(awk -F'|' 'NR==1 {split($3,x," "); print x[1]}' <<<"${rows[0]}")
 
-field=VmHWM
-peak_ours=$(rss_kib "$pid_ours") peak_node=$(rss_kib "$pid_node") peak_fastapi=$(rss_kib "$pid_fastapi")
 mib() { echo "$(( $1 / 1024 )) MiB"; }
 
 echo
@@ -181,7 +184,7 @@ echo "|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo "| pgbench -S -M prepared, 32 clients (one indexed lookup) | get-session by cookie: $ours_gs | PostgreSQL: $tps tps | $(python3 -c "print(f'{$ours_gs/$tps*100:.0f}%')") |"
 echo
-echo "| server | RSS idle | peak RSS |"
+echo "| server | RSS idle | peak RSS (get-session and task load) |"
 echo "|---|---|---|"
 echo "| ours (cache-off instance) | $(mib "$idle_ours") | $(mib "$peak_ours") |"
 echo "| Better Auth 1.7.25 on Node (cache-off instance) | $(mib "$idle_node") | $(mib "$peak_node") |"

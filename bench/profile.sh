@@ -50,9 +50,10 @@ perf record -F 999 -g -p "$server" -o "$out/perf.data" -- sleep "$secs" 2> "$out
 wait "$wrk_pid"
 grep -E 'Requests/sec' "$out/wrk.txt"
 echo "== by shared object"
-perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8
+tidy() { grep -E '^ +[0-9]' | sed 's/  */ /g; s/ - - *$//' | cut -c1-150; }
+perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null | tidy | head -8
 echo "== top symbols"
-perf report -i "$out/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -30
+perf report -i "$out/perf.data" --no-children --sort symbol --stdio 2>/dev/null | tidy | head -30
 if command -v inferno-collapse-perf >/dev/null; then
   perf script -i "$out/perf.data" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph > "$out/flamegraph.svg"
   echo "flame graph: $out/flamegraph.svg"

@@ -338,33 +338,41 @@ const RETRY_AFTER_SECS: &str = "2";
 /// connect; a closed connection; the server shutting down or starting up, SQLSTATE 57P01, 57P03,
 /// which diesel reports as `Unknown` with the server's message), or a full password-hash queue.
 pub fn is_outage(cause: &anyhow::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    use crate::auth::session_store::StoreError;
     cause.chain().any(|e| {
         if let Some(crate::auth::password::HashPoolError::QueueFull) = e.downcast_ref() {
             return true;
         }
         if e.is::<diesel_async::pooled_connection::deadpool::PoolError>()
             || e.is::<crate::secondary_storage::KvError>()
-            || matches!(
-                e.downcast_ref(),
-                Some(crate::auth::session_store::StoreError::Kv(_))
-            )
             || e.is::<diesel::ConnectionError>()
             || e.is::<std::io::Error>()
         {
             return true;
         }
-        match e.downcast_ref::<DieselError>() {
-            Some(DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            )) => true,
-            Some(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
-                OUTAGE_MESSAGES.iter().any(|m| info.message().contains(m))
-            }
-            _ => false,
+        // `StoreError` is transparent: its variant, not its source, says what failed.
+        match e.downcast_ref::<StoreError>() {
+            Some(StoreError::Kv(_) | StoreError::Pool(_)) => return true,
+            Some(StoreError::Db(db)) => return database_gone(db),
+            None => {}
         }
+        e.downcast_ref().is_some_and(database_gone)
     })
+}
+
+/// A closed connection, or the server going away or not accepting queries yet.
+fn database_gone(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    match e {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            OUTAGE_MESSAGES.iter().any(|m| info.message().contains(m))
+        }
+        _ => false,
+    }
 }
 
 /// PostgreSQL's messages for a server going away or not yet accepting queries.
@@ -394,6 +402,7 @@ impl From<crate::auth::session_store::StoreError> for ApiError {
         match e {
             StoreError::Db(e) => e.into(),
             StoreError::Kv(e) => e.into(),
+            StoreError::Pool(e) => e.into(),
         }
     }
 }

@@ -6,11 +6,13 @@ use crate::auth::email::Mailer;
 use crate::auth::origin::TrustedOrigins;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
+use crate::auth::session_store::{DbAccess, StoreError};
 use crate::auth::verification::Sweeper;
 use crate::config::Config;
 use crate::db::{Connect, DbConn, PoolError, Pools};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use diesel_async::AsyncPgConnection;
 
 /// Application state, shared through `web::Data`.
 pub struct AppState {
@@ -97,5 +99,29 @@ impl Connect for AppState {
             Err(e) => self.db_health.failed(e),
         }
         result
+    }
+}
+
+/// A pool connection taken on first use: session reads that the secondary storage answers alone
+/// never check one out.
+pub struct LazyConn<'a> {
+    state: &'a AppState,
+    conn: Option<DbConn>,
+}
+
+impl<'a> LazyConn<'a> {
+    /// No connection yet.
+    pub fn new(state: &'a AppState) -> Self {
+        Self { state, conn: None }
+    }
+}
+
+impl DbAccess for LazyConn<'_> {
+    async fn db(&mut self) -> Result<&mut AsyncPgConnection, StoreError> {
+        let conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => self.state.connect().await?,
+        };
+        Ok(&mut **self.conn.insert(conn))
     }
 }

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::key_encryption;
 use crate::auth::crypto::generate_id;
+use crate::auth::session_store::DbAccess;
 use crate::config::Config;
 use crate::db::models::{Jwk, NewJwk};
 use crate::db::schema::jwks;
@@ -179,13 +180,14 @@ impl KeyCache {
     /// The signing key, from the cache while it is fresh, else from the `jwks` table.
     pub async fn get(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut impl DbAccess,
         config: &Config,
     ) -> anyhow::Result<std::sync::Arc<SigningKey>> {
         let ttl = config.jwt.key_cache_ttl;
         if let Some(key) = self.fresh(ttl) {
             return Ok(key);
         }
+        let conn = conn.db().await?;
         let row = match latest_live(conn).await? {
             Some(row) => row,
             None => mint(conn, config).await?,

@@ -4,11 +4,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel_async::AsyncPgConnection;
+
 use serde_json::{Map, Value, json};
 
 use super::keys;
 use crate::auth::crypto::hmac_sha256;
+use crate::auth::session_store::DbAccess;
 use crate::config::{Config, JwtAlg};
 use crate::db::models::User;
 use crate::wire::iso;
@@ -83,7 +84,7 @@ pub fn cached_payload(user: &User, config: &Config, iat: i64) -> Map<String, Val
 /// A fresh token for `user`, with the configured algorithm (minting a key if EdDSA has none).
 /// `cached`: the user came from the cookie cache (see [`cached_payload`]).
 pub async fn issue(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl DbAccess,
     config: &Config,
     keys: &keys::KeyCache,
     user: &User,

@@ -25,6 +25,22 @@ pub enum StoreError {
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
     Kv(#[from] KvError),
+    /// No database connection could be had.
+    #[error(transparent)]
+    Pool(#[from] crate::db::PoolError),
+}
+
+/// A database connection, or the means to take one on first use: a session read served by the
+/// secondary storage alone then takes none.
+pub trait DbAccess {
+    /// The connection.
+    fn db(&mut self) -> impl Future<Output = Result<&mut AsyncPgConnection>> + Send;
+}
+
+impl DbAccess for AsyncPgConnection {
+    async fn db(&mut self) -> Result<&mut AsyncPgConnection> {
+        Ok(self)
+    }
 }
 
 /// The session storage of this server, borrowed for one request.
@@ -77,7 +93,7 @@ impl<'a> SessionStore<'a> {
     /// database is read when there is no secondary storage, or on a miss in `Database` mode.
     pub async fn find(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut impl DbAccess,
         token: &str,
     ) -> Result<Option<(Session, User)>> {
         if let Some(secondary) = self.secondary() {
@@ -88,7 +104,7 @@ impl<'a> SessionStore<'a> {
                 secondary::Found::Missing => {}
             }
         }
-        Ok(sessions::find_with_user(conn, token).await?)
+        Ok(sessions::find_with_user(conn.db().await?, token).await?)
     }
 
     fn falls_back(self) -> bool {
@@ -96,7 +112,7 @@ impl<'a> SessionStore<'a> {
     }
 
     /// `getSession`'s reading: a live session, or gone (an expired one is deleted).
-    pub async fn lookup(self, conn: &mut AsyncPgConnection, token: &str) -> Result<Lookup> {
+    pub async fn lookup(self, conn: &mut impl DbAccess, token: &str) -> Result<Lookup> {
         match self.find(conn, token).await? {
             Some((s, u)) if s.expires_at >= Utc::now() => Ok(Lookup::Valid(s, u)),
             Some(_) => {
@@ -110,15 +126,15 @@ impl<'a> SessionStore<'a> {
     /// `updateSession` for the sliding refresh: `None` when the session vanished meanwhile.
     pub async fn refresh(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut impl DbAccess,
         token: &str,
         lifetime: Duration,
     ) -> Result<Option<Session>> {
         let Some(secondary) = self.secondary() else {
-            return Ok(sessions::refresh(conn, token, lifetime).await?);
+            return Ok(sessions::refresh(conn.db().await?, token, lifetime).await?);
         };
         let row = match self.stores_in_db() {
-            true => sessions::refresh(conn, token, lifetime).await?,
+            true => sessions::refresh(conn.db().await?, token, lifetime).await?,
             false => None,
         };
         let cached = secondary.refresh(token, lifetime).await?;
@@ -126,17 +142,17 @@ impl<'a> SessionStore<'a> {
     }
 
     /// `deleteSession`; whether there was a session to delete.
-    pub async fn delete(self, conn: &mut AsyncPgConnection, token: &str) -> Result<bool> {
+    pub async fn delete(self, conn: &mut impl DbAccess, token: &str) -> Result<bool> {
         let Some(secondary) = self.secondary() else {
-            return Ok(sessions::delete_by_token(conn, token).await? > 0);
+            return Ok(sessions::delete_by_token(conn.db().await?, token).await? > 0);
         };
         let cached = secondary.delete(token).await?;
         let rows = match self.kv {
             Some((_, SessionStorageMode::Database)) => {
-                sessions::delete_by_token(conn, token).await?
+                sessions::delete_by_token(conn.db().await?, token).await?
             }
             Some((_, SessionStorageMode::PreserveInDatabase)) => {
-                end_rows(conn, None, token).await?
+                end_rows(conn.db().await?, None, token).await?
             }
             _ => 0,
         };

@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, get, post, web};
-use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -11,8 +10,10 @@ use super::SessionWithUser;
 use super::body::parse;
 use super::session_guard::{self, Caller, Found, Source, Start, read_session};
 use crate::auth::jwt::sign;
+use crate::auth::session_store::DbAccess;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::routes::extract::RawBody;
+use crate::state::LazyConn;
 use crate::wire::iso;
 
 /// `z.coerce.boolean()`: any non-empty value, even `"false"`, is true.
@@ -55,12 +56,13 @@ pub async fn get_session(
     let token = match session_guard::start(&ctx, source) {
         Start::NoSession => return Ok(web::Json(SessionBody::None)),
         Start::Cached(caller) => {
-            add_jwt(&ctx, &mut *ctx.conn().await?, &caller).await?;
+            add_jwt(&ctx, &mut LazyConn::new(&ctx), &caller).await?;
             return Ok(web::Json(SessionBody::Cached(cached_body(*caller))));
         }
         Start::Database(token) => token,
     };
-    let mut conn = ctx.conn().await?;
+    // A connection only if the database must be read (no secondary storage, or a cold key cache).
+    let mut conn = LazyConn::new(&ctx);
     // Neither a refresh nor a cache for a not-remembered session or with `disableRefresh`.
     let refresh = !ctx.request.dont_remember && !query_flag(&req, "disableRefresh");
     let caller = match read_session(&ctx, &mut conn, token, refresh).await? {
@@ -81,7 +83,7 @@ pub async fn get_session(
 /// The jwt plugin's after-hook: a fresh JWT whenever a session was found.
 async fn add_jwt(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl DbAccess,
     caller: &Caller,
 ) -> Result<(), ApiError> {
     let (keys, user) = (&ctx.signing_keys, &caller.user);

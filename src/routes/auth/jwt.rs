@@ -10,6 +10,7 @@ use crate::auth::jwt::{keys, sign};
 use crate::config::JwtAlg;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::state::LazyConn;
 
 /// `/token` response.
 #[derive(Serialize, ToSchema)]
@@ -61,7 +62,7 @@ pub async fn get_token(
     // cookies of a vanished one.
     Session(caller): Session<Required>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let mut conn = ctx.conn().await?;
+    let mut conn = LazyConn::new(&ctx);
     let (keys, user) = (&ctx.signing_keys, &caller.user);
     let token = sign::issue(&mut conn, &ctx.config, keys, user, caller.from_cache).await?;
     Ok(web::Json(TokenResponse { token }))

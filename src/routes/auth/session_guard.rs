@@ -15,10 +15,11 @@ use futures_util::future::LocalBoxFuture;
 
 use super::AuthContext;
 use crate::auth::cookie_cache;
-use crate::auth::session_store::StoreError;
+use crate::auth::session_store::{DbAccess, StoreError};
 use crate::auth::sessions::{self, Lookup};
 use crate::db::models::{Session as SessionRow, User};
 use crate::error::{ApiError, ErrorCode};
+use crate::state::LazyConn;
 
 /// The signed-in caller.
 #[derive(Debug, Clone)]
@@ -178,7 +179,7 @@ pub async fn lookup_session(ctx: &AuthContext, source: Source) -> Result<Option<
     match start(ctx, source) {
         Start::NoSession => Ok(None),
         Start::Cached(caller) => Ok(Some(*caller)),
-        Start::Database(token) => Ok(from_database(ctx, &mut *ctx.conn().await?, token).await?),
+        Start::Database(token) => Ok(from_database(ctx, &mut LazyConn::new(ctx), token).await?),
     }
 }
 
@@ -210,7 +211,7 @@ pub enum Found {
 /// re-issued.
 pub async fn read_session(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl DbAccess,
     token: &str,
     refresh: bool,
 ) -> Result<Found, StoreError> {
@@ -245,7 +246,7 @@ pub async fn read_session(
 /// The guards' reading of [`read_session`]: a lost refresh race is no session.
 async fn from_database(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl DbAccess,
     token: &str,
 ) -> Result<Option<Caller>, StoreError> {
     let refresh = !ctx.request.dont_remember;

@@ -18,7 +18,7 @@ use crate::auth::jwt::bearer::{looks_like_jwt, verify_bearer_jwt};
 use crate::auth::sessions::Lookup;
 use crate::error::ApiError;
 use crate::routes::auth::{AuthRequest, bearer_token, cookie_header};
-use crate::state::AppState;
+use crate::state::{AppState, LazyConn};
 
 /// How a request was authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ async fn session_user(
     token: &str,
     method: AuthMethod,
 ) -> Result<CurrentUser, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = LazyConn::new(state);
     match state.sessions().lookup(&mut conn, token).await? {
         Lookup::Valid(_, user) => Ok(CurrentUser {
             id: user.id,

@@ -2,6 +2,8 @@
 //! alone, under their token, with the `active-sessions-<userId>` list and the
 //! `revoked-sessions-before-<userId>` mark.
 
+use std::time::Duration;
+
 use better_auth_actix::config::SessionStorageMode::SecondaryOnly;
 use reqwest::Method;
 use serde_json::json;
@@ -330,4 +332,44 @@ async fn redis_with_the_cookie_cache_get_session_answers_from_the_cookie_and_sen
     kv.delete(&alice.token).await;
     let sensitive = alice.post("/api/auth/revoke-sessions", &json!({})).await;
     assert_eq!(sensitive.status, 401);
+}
+
+#[tokio::test]
+async fn redis_only_sessions_keep_answering_while_postgresql_refuses_connections() {
+    let (app, _kv) = TestApp::spawn_on_redis_with(SecondaryOnly, |c| {
+        c.jwt.key_cache_ttl = Duration::from_secs(60)
+    })
+    .await;
+    let alice = app.sign_up().await;
+    // One answer first, so the jwt plugin's signing key is cached, as on any running server.
+    let warm = app
+        .send(Method::GET, "/api/auth/get-session", &alice.token, None)
+        .await;
+    assert_eq!(warm.status, 200);
+    let name = app.database_url.rsplit('/').next().unwrap().to_owned();
+    let admin = format!("{}/postgres", crate::helpers::database::server_url());
+    let close = format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+    );
+    let admin_close = admin.clone();
+    tokio::task::spawn_blocking(move || crate::helpers::sql(&admin_close, &close))
+        .await
+        .unwrap();
+    // The session and its user are in Redis: get-session and the task API's session check take no
+    // database connection, as Better Auth with a secondary storage needs none.
+    let session = app
+        .send(Method::GET, "/api/auth/get-session", &alice.token, None)
+        .await;
+    assert_eq!(session.status, 200);
+    assert_eq!(session.json()["user"]["id"], json!(alice.id));
+    // A route that needs the database meets the outage as a 503.
+    let tasks = app
+        .send(Method::GET, "/api/tasks", &alice.token, None)
+        .await;
+    assert_eq!(tasks.status, 503);
+    let open = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true;");
+    tokio::task::spawn_blocking(move || crate::helpers::sql(&admin, &open))
+        .await
+        .unwrap();
 }
