@@ -9,6 +9,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
+# Redis on 127.0.0.1:6379 (the secondary-storage tests), started if down; its server binary also
+# runs the restart and freeze tests' own instances.
+command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+
 # Debian packages: Chromium for browser tests, libpq for diesel_cli, python venv for PyJWT.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
