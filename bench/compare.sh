@@ -14,7 +14,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 if [ -z "${BA_BIN:-}" ]; then cargo build --release --quiet; fi
 bin="${BA_BIN:-$CARGO_TARGET_DIR/release/better-auth-actix}"
-[ -d tests/interop/node_modules ] || (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+# The oracle's packages, installed again whenever the lockfile changed since the last install.
+if ! cmp -s tests/interop/package-lock.json tests/interop/node_modules/.installed-lock.json 2>/dev/null; then
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
+fi
 venv="${BENCH_VENV:-$CARGO_TARGET_DIR/bench-venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r bench/peers/fastapi/requirements.txt
@@ -50,6 +53,7 @@ wait_up "http://127.0.0.1:$p_ours/health"
 pid_ours_cache=$(start ours-cache env "${common_env[@]}" DATABASE_URL="$pg/$ours_db?sslmode=disable" \
   PORT="$p_ours_cache" BETTER_AUTH_URL="http://127.0.0.1:$p_ours_cache" DATABASE_POOL_SIZE=16 \
   SESSION_COOKIE_CACHE=compact "$bin" serve --no-migrate)
+pids+=("$pid_ours_cache")
 pid_node=$(start node env "${common_env[@]}" DATABASE_URL="$pg/$node_db" PORT="$p_node" \
   BETTER_AUTH_URL="http://127.0.0.1:$p_node" NODE_ENV=development node tests/interop/oracle/server.mjs)
 pids+=("$pid_node")
@@ -60,7 +64,7 @@ pid_node_cache=$(start node-cache env "${common_env[@]}" DATABASE_URL="$pg/$node
 pid_fastapi=$(cd bench/peers/fastapi && start fastapi env BETTER_AUTH_SECRET="$secret" \
   DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/$fastapi_db" \
   "$venv/bin/uvicorn" app:app --host 127.0.0.1 --port "$p_fastapi" --workers 2 --log-level warning)
-pids+=("$pid_ours" "$pid_ours_cache" "$pid_node" "$pid_node_cache" "$pid_fastapi")
+pids+=("$pid_node_cache" "$pid_fastapi")
 wait_up "http://127.0.0.1:$p_ours_cache/health"
 wait_up "http://127.0.0.1:$p_node_cache/health"
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p_fastapi/api/tasks" && break; sleep 0.2; done
