@@ -338,7 +338,6 @@ const RETRY_AFTER_SECS: &str = "2";
 /// connect; a closed connection; the server shutting down or starting up, SQLSTATE 57P01, 57P03,
 /// which diesel reports as `Unknown` with the server's message), or a full password-hash queue.
 pub fn is_outage(cause: &anyhow::Error) -> bool {
-    use crate::auth::session_store::StoreError;
     cause.chain().any(|e| {
         if let Some(crate::auth::password::HashPoolError::QueueFull) = e.downcast_ref() {
             return true;
@@ -349,12 +348,6 @@ pub fn is_outage(cause: &anyhow::Error) -> bool {
             || e.is::<std::io::Error>()
         {
             return true;
-        }
-        // `StoreError` is transparent: its variant, not its source, says what failed.
-        match e.downcast_ref::<StoreError>() {
-            Some(StoreError::Kv(_) | StoreError::Pool(_)) => return true,
-            Some(StoreError::Db(db)) => return database_gone(db),
-            None => {}
         }
         e.downcast_ref().is_some_and(database_gone)
     })
@@ -442,7 +435,18 @@ mod tests {
         );
         let queue_full = anyhow::Error::new(crate::auth::password::HashPoolError::QueueFull)
             .context("signing in");
-        for error in [ApiError::from(closed), ApiError::Internal(queue_full)] {
+        // A session-store failure that reached an `anyhow` chain (the jwt key cache's read).
+        let store_closed = anyhow::Error::new(crate::auth::session_store::StoreError::Db(
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection,
+                Box::new("connection closed".to_string()),
+            ),
+        ));
+        for error in [
+            ApiError::from(closed),
+            ApiError::Internal(queue_full),
+            ApiError::Internal(store_closed),
+        ] {
             assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
             let response = error.error_response();
             assert_eq!(response.headers().get("retry-after").unwrap(), "2");

@@ -20,13 +20,14 @@ use crate::secondary_storage::{KvError, SecondaryStorage};
 
 /// A session operation failed in the database or in the secondary storage.
 #[derive(Debug, thiserror::Error)]
+// Not `transparent`: the failed error stays in the cause chain, where `error::is_outage` looks.
 pub enum StoreError {
-    #[error(transparent)]
+    #[error("session store: database")]
     Db(#[from] diesel::result::Error),
-    #[error(transparent)]
+    #[error("session store: secondary storage")]
     Kv(#[from] KvError),
     /// No database connection could be had.
-    #[error(transparent)]
+    #[error("session store: no database connection")]
     Pool(#[from] crate::db::PoolError),
 }
 
