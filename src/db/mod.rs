@@ -19,7 +19,7 @@ pub use pools::Pools;
 pub use tls::{ConnectOptions, SslMode};
 
 /// The migrations in `migrations/`, compiled into the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// The connection pool.
 pub type DbPool = Pool<AsyncPgConnection>;

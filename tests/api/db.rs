@@ -84,7 +84,7 @@ async fn down_migrations_remove_everything_they_created() {
         "2026-11-24-000001_better_auth_schema",
     ] {
         let down = std::fs::read_to_string(format!(
-            "{}/migrations/{dir}/down.sql",
+            "{}/migrations/postgres/{dir}/down.sql",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();

@@ -25,7 +25,7 @@ fn admin() -> SyncConn {
 fn template_name() -> String {
     use std::hash::{Hash as _, Hasher as _};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
         .expect("migrations dir")
     {
         let path = entry.expect("entry").path();
