@@ -7,6 +7,8 @@ mod rate_limit;
 mod secondary_storage;
 mod secrets;
 
+pub use crate::db::Database;
+
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -55,10 +57,34 @@ impl Default for SessionConfig {
     }
 }
 
+/// The database when `DATABASE_URL` is not set: an embedded SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://better-auth.db";
+
+/// Where the secret of a SQLite database without a configured one is kept: beside the file.
+fn secret_file(database: &std::path::Path) -> std::path::PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".secret");
+    name.into()
+}
+
+/// A secret kept in a file beside a SQLite database, because none was configured.
+#[derive(Debug, Clone)]
+pub struct GeneratedSecret {
+    pub file: std::path::PathBuf,
+    /// Whether this start generated it (else an earlier one did).
+    pub created: bool,
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: SecretString,
+    /// What `database_url` names.
+    pub database: Database,
+    /// Whether `DATABASE_URL` was unset, so `database` is the embedded default.
+    pub embedded_default: bool,
+    /// Set when the secret comes from a file beside the SQLite database.
+    pub generated_secret: Option<GeneratedSecret>,
     pub database_pool_size: usize,
     /// Signing secrets, newest first. The first signs; all verify.
     pub secrets: Vec<SecretString>,
@@ -145,15 +171,21 @@ impl Config {
     /// Builds the configuration from a variable lookup (the process environment in production).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let database_url = var("DATABASE_URL")
-            .ok_or_else(|| err("DATABASE_URL", "is required (postgres://user@host:port/db)"))?;
-        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
-            return Err(err(
-                "DATABASE_URL",
-                "must be a postgres:// or postgresql:// URL",
-            ));
-        }
-        let secrets = secrets::parse(var("BETTER_AUTH_SECRETS"), var("BETTER_AUTH_SECRET"))?;
+        let database_url = var("DATABASE_URL");
+        let embedded_default = database_url.is_none();
+        let database_url = database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database =
+            Database::parse(&database_url).map_err(|e| err("DATABASE_URL", e.to_string()))?;
+        let (versioned, single) = (var("BETTER_AUTH_SECRETS"), var("BETTER_AUTH_SECRET"));
+        let (secrets, generated_secret) = match (&database, versioned.is_none() && single.is_none())
+        {
+            (Database::Sqlite(path), true) => {
+                let file = secret_file(path);
+                let (secrets, created) = secrets::beside_database(&file)?;
+                (secrets, Some(GeneratedSecret { file, created }))
+            }
+            _ => (secrets::parse(versioned, single)?, None),
+        };
         let secrets_legacy = secrets.legacy;
         let (secret_versions, secrets): (Vec<Option<u32>>, Vec<SecretString>) =
             secrets.entries.into_iter().unzip();
@@ -196,6 +228,9 @@ impl Config {
         let secondary_storage = secondary_storage::parse(&var)?;
         Ok(Self {
             database_url: database_url.into(),
+            database,
+            embedded_default,
+            generated_secret,
             database_pool_size: number(&var, "DATABASE_POOL_SIZE", 10, 1, 1000)?,
             secret_versions: secret_versions.into_iter().flatten().collect(),
             secrets,

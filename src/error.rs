@@ -368,13 +368,16 @@ fn database_gone(e: &diesel::result::Error) -> bool {
     }
 }
 
-/// PostgreSQL's messages for a server going away or not yet accepting queries.
-const OUTAGE_MESSAGES: [&str; 5] = [
+/// PostgreSQL's messages for a server going away or not yet accepting queries, and SQLite's for a
+/// write lock still held by another process when `busy_timeout` ran out.
+const OUTAGE_MESSAGES: [&str; 7] = [
     "terminating connection due to administrator command",
     "the database system is shutting down",
     "the database system is starting up",
     "the database system is in recovery mode",
     "connection closed",
+    "database is locked",
+    "database table is locked",
 ];
 
 impl From<diesel::result::Error> for ApiError {

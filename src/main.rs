@@ -18,9 +18,12 @@ struct Cli {
 /// Every option is an environment variable (or a line of `.env`); `.env.example` documents them too.
 const ENVIRONMENT: &str = "\
 Environment (a .env file in the working directory is read first):
-  DATABASE_URL                 PostgreSQL URL; sslmode=disable|prefer|require|verify-full, sslrootcert=PATH
+  DATABASE_URL                 sqlite://file.db (relative), sqlite:///abs/file.db, or a PostgreSQL URL with
+                               sslmode=disable|prefer|require|verify-full, sslrootcert=PATH
+                               (default: the embedded SQLite file ./better-auth.db)
   DATABASE_POOL_SIZE           pool connections (default 10)
-  BETTER_AUTH_SECRET           signing secret, at least 32 characters (required)
+  BETTER_AUTH_SECRET           signing secret, at least 32 characters (required with PostgreSQL; on
+                               SQLite, when unset, one is generated once into <database>.secret)
   BETTER_AUTH_SECRETS          versioned secrets for rotation, newest first: \"2:new,1:old\"
   BETTER_AUTH_URL              public base URL (default http://localhost:3000); https => __Secure- cookies
   BETTER_AUTH_TRUSTED_ORIGINS  extra trusted origins, comma-separated, * and ? wildcards
@@ -98,6 +101,34 @@ async fn shutdown_signal() {
     }
 }
 
+/// Says which database this is and, for a SQLite one without a configured secret, where its secret
+/// is kept.
+fn announce_database(config: &Config) {
+    match &config.database {
+        db::Database::Sqlite(path) => {
+            let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            if config.embedded_default {
+                tracing::warn!(
+                    file = %shown.display(),
+                    "DATABASE_URL is not set: using the embedded SQLite database (fine for development and \
+                     small deployments; set DATABASE_URL=postgres://... for production)"
+                );
+            } else {
+                tracing::info!(file = %shown.display(), "using the SQLite database");
+            }
+        }
+        db::Database::Postgres(_) => tracing::info!("using the PostgreSQL database"),
+    }
+    if let Some(secret) = &config.generated_secret {
+        let file = secret.file.display();
+        if secret.created {
+            tracing::warn!(%file, "BETTER_AUTH_SECRET is not set: generated a secret and stored it (mode 0600); keep this file private, and set BETTER_AUTH_SECRET to share sessions with other servers");
+        } else {
+            tracing::warn!(%file, "BETTER_AUTH_SECRET is not set: using the secret stored beside the database");
+        }
+    }
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -115,14 +146,15 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     telemetry::init(&config.log_level, config.log_format);
+    announce_database(&config);
     match command {
         Command::Migrate => {
-            let applied = db::run_migrations(config.database_url()).await?;
+            let applied = db::run_migrations(&config.database).await?;
             tracing::info!(?applied, "migrations applied");
         }
         Command::Serve { no_migrate } => {
             if !no_migrate {
-                let applied = db::run_migrations(config.database_url()).await?;
+                let applied = db::run_migrations(&config.database).await?;
                 tracing::info!(?applied, "migrations applied");
             }
             let app = Application::build(config).await?;

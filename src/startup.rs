@@ -37,7 +37,7 @@ impl Application {
         let listener_guard = listener.try_clone()?;
         let limits = config.http;
         let pools = build_pools(
-            config.database_url(),
+            &config.database,
             config.database_pool_size,
             limits.workers,
             config.database_timeout,

@@ -12,7 +12,6 @@ use crate::config::Config;
 use crate::db::{Connect, DbConn, PoolError, Pools};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use diesel_async::AsyncPgConnection;
 
 /// Application state, shared through `web::Data`.
 pub struct AppState {
@@ -117,11 +116,11 @@ impl<'a> LazyConn<'a> {
 }
 
 impl DbAccess for LazyConn<'_> {
-    async fn db(&mut self) -> Result<&mut AsyncPgConnection, StoreError> {
+    async fn db(&mut self) -> Result<&mut DbConn, StoreError> {
         let conn = match self.conn.take() {
             Some(conn) => conn,
             None => self.state.connect().await?,
         };
-        Ok(&mut **self.conn.insert(conn))
+        Ok(self.conn.insert(conn))
     }
 }

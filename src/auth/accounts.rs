@@ -2,7 +2,10 @@
 //! Every query is scoped to the owner, so another user's account is as missing as a nonexistent one.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::sql_types::At;
 
 use super::crypto::generate_id;
 use super::users::{CREDENTIAL_PROVIDER, find_credential_account, update_password};
@@ -11,34 +14,34 @@ use crate::db::schema::account;
 use crate::wire::now;
 
 /// The user's accounts, oldest first (`findAccounts`).
-pub async fn list(conn: &mut AsyncPgConnection, user_id: &str) -> QueryResult<Vec<Account>> {
-    account::table
-        .filter(account::user_id.eq(user_id))
-        .order((account::created_at.asc(), account::id.asc()))
-        .select(Account::as_select())
-        .load(conn)
-        .await
+pub async fn list(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Account>> {
+    crate::db_run!(conn, c => {
+        account::table
+            .filter(account::user_id.eq(user_id))
+            .order((account::created_at.asc(), account::id.asc()))
+            .select(Account::as_select())
+            .load(c)
+            .await
+    })
 }
 
 /// Deletes the account row `id` if it belongs to `user_id`.
-pub async fn delete_owned(
-    conn: &mut AsyncPgConnection,
-    user_id: &str,
-    id: &str,
-) -> QueryResult<usize> {
-    diesel::delete(
-        account::table
-            .filter(account::id.eq(id))
-            .filter(account::user_id.eq(user_id)),
-    )
-    .execute(conn)
-    .await
+pub async fn delete_owned(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<usize> {
+    crate::db_run!(conn, c => {
+        diesel::delete(
+            account::table
+                .filter(account::id.eq(id))
+                .filter(account::user_id.eq(user_id)),
+        )
+        .execute(c)
+        .await
+    })
 }
 
 /// Sets the credential password, creating the credential account when the user has none
 /// (`resetCredentialPassword` in `better-auth/src/utils/password.ts`).
 pub async fn set_credential_password(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user_id: &str,
     password_hash: &str,
 ) -> QueryResult<()> {
@@ -46,19 +49,17 @@ pub async fn set_credential_password(
         update_password(conn, user_id, password_hash).await?;
         return Ok(());
     }
-    let now = now();
-    diesel::insert_into(account::table)
-        .values(NewAccount {
-            id: &generate_id(32),
-            account_id: user_id,
-            provider_id: CREDENTIAL_PROVIDER,
-            user_id,
-            password: Some(password_hash),
-            created_at: now,
-            updated_at: now,
-        })
-        .execute(conn)
-        .await?;
+    let now = At(now());
+    let row = NewAccount {
+        id: &generate_id(32),
+        account_id: user_id,
+        provider_id: CREDENTIAL_PROVIDER,
+        user_id,
+        password: Some(password_hash),
+        created_at: now,
+        updated_at: now,
+    };
+    crate::db_run!(conn, c => diesel::insert_into(account::table).values(row).execute(c).await)?;
     Ok(())
 }
 

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::sql_types::At;
 
 use super::crypto::generate_id;
 use crate::db::models::{NewSession, Session, User};
@@ -38,65 +41,73 @@ pub fn new_session(user_id: &str, client: &ClientInfo, lifetime: Duration) -> Se
 
 /// Inserts a new session with a fresh 32-character token.
 pub async fn create(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user_id: &str,
     client: &ClientInfo,
     lifetime: Duration,
 ) -> QueryResult<Session> {
-    let s = new_session(user_id, client, lifetime);
-    diesel::insert_into(session::table)
-        .values(NewSession {
-            id: &s.id,
-            expires_at: s.expires_at,
-            token: &s.token,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-            ip_address: &client.ip_address,
-            user_agent: &client.user_agent,
-            user_id,
-        })
-        .returning(Session::as_returning())
-        .get_result(conn)
-        .await
+    crate::db_run!(conn, c => {
+        let s = new_session(user_id, client, lifetime);
+        diesel::insert_into(session::table)
+            .values(NewSession {
+                id: &s.id,
+                expires_at: At(s.expires_at),
+                token: &s.token,
+                created_at: At(s.created_at),
+                updated_at: At(s.updated_at),
+                ip_address: &client.ip_address,
+                user_agent: &client.user_agent,
+                user_id,
+            })
+            .returning(Session::as_returning())
+            .get_result(c)
+            .await
+    })
 }
 
 /// The session with this token and its user, whether or not it has expired.
 pub async fn find_with_user(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     token: &str,
 ) -> QueryResult<Option<(Session, User)>> {
-    session::table
-        .inner_join(user::table)
-        .filter(session::token.eq(token))
-        .select((Session::as_select(), User::as_select()))
-        .first(conn)
-        .await
-        .optional()
+    crate::db_run!(conn, c => {
+        session::table
+            .inner_join(user::table)
+            .filter(session::token.eq(token))
+            .select((Session::as_select(), User::as_select()))
+            .first(c)
+            .await
+            .optional()
+    })
 }
 
 /// Extends a session to `now + lifetime`; `None` when the row vanished meanwhile.
 pub async fn refresh(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     token: &str,
     lifetime: Duration,
 ) -> QueryResult<Option<Session>> {
-    let now = now();
-    diesel::update(session::table.filter(session::token.eq(token)))
-        .set((
-            session::expires_at.eq(after(now, lifetime)),
-            session::updated_at.eq(now),
-        ))
-        .returning(Session::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
+    crate::db_run!(conn, c => {
+        let now = now();
+        diesel::update(session::table.filter(session::token.eq(token)))
+            .set((
+                session::expires_at.eq(At(after(now, lifetime))),
+                session::updated_at.eq(At(now)),
+            ))
+            .returning(Session::as_returning())
+            .get_result(c)
+            .await
+            .optional()
+    })
 }
 
 /// Deletes the session with this token, if any.
-pub async fn delete_by_token(conn: &mut AsyncPgConnection, token: &str) -> QueryResult<usize> {
-    diesel::delete(session::table.filter(session::token.eq(token)))
-        .execute(conn)
-        .await
+pub async fn delete_by_token(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
+    crate::db_run!(conn, c => {
+        diesel::delete(session::table.filter(session::token.eq(token)))
+            .execute(c)
+            .await
+    })
 }
 
 /// Whether Better Auth's sliding refresh is due: at least `update_age` since the last (re)issue.
@@ -124,7 +135,7 @@ pub enum Lookup {
 }
 
 /// Finds a live session; deletes it when it has expired.
-pub async fn lookup(conn: &mut AsyncPgConnection, token: &str) -> QueryResult<Lookup> {
+pub async fn lookup(conn: &mut DbConn, token: &str) -> QueryResult<Lookup> {
     match find_with_user(conn, token).await? {
         Some((s, u)) if s.expires_at >= Utc::now() => Ok(Lookup::Valid(s, u)),
         Some(_) => {
@@ -136,53 +147,54 @@ pub async fn lookup(conn: &mut AsyncPgConnection, token: &str) -> QueryResult<Lo
 }
 
 /// The user's unexpired sessions, oldest first (`listSessions` with `onlyActiveSessions`).
-pub async fn list_active(conn: &mut AsyncPgConnection, user_id: &str) -> QueryResult<Vec<Session>> {
-    session::table
-        .filter(session::user_id.eq(user_id))
-        .filter(session::expires_at.gt(Utc::now()))
-        .order((session::created_at.asc(), session::id.asc()))
-        .select(Session::as_select())
-        .load(conn)
-        .await
+pub async fn list_active(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Session>> {
+    crate::db_run!(conn, c => {
+        session::table
+            .filter(session::user_id.eq(user_id))
+            .filter(session::expires_at.gt(At(Utc::now())))
+            .order((session::created_at.asc(), session::id.asc()))
+            .select(Session::as_select())
+            .load(c)
+            .await
+    })
 }
 
 /// Deletes the session with this token only if it belongs to `user_id`.
-pub async fn delete_owned(
-    conn: &mut AsyncPgConnection,
-    user_id: &str,
-    token: &str,
-) -> QueryResult<usize> {
-    diesel::delete(
-        session::table
-            .filter(session::token.eq(token))
-            .filter(session::user_id.eq(user_id)),
-    )
-    .execute(conn)
-    .await
+pub async fn delete_owned(conn: &mut DbConn, user_id: &str, token: &str) -> QueryResult<usize> {
+    crate::db_run!(conn, c => {
+        diesel::delete(
+            session::table
+                .filter(session::token.eq(token))
+                .filter(session::user_id.eq(user_id)),
+        )
+        .execute(c)
+        .await
+    })
 }
 
 /// Deletes every session of the user (`deleteUserSessions`).
-pub async fn delete_all_for_user(
-    conn: &mut AsyncPgConnection,
-    user_id: &str,
-) -> QueryResult<usize> {
-    diesel::delete(session::table.filter(session::user_id.eq(user_id)))
-        .execute(conn)
-        .await
+pub async fn delete_all_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    crate::db_run!(conn, c => {
+        diesel::delete(session::table.filter(session::user_id.eq(user_id)))
+            .execute(c)
+            .await
+    })
 }
 
 /// Deletes the user's unexpired sessions except the one with `keep_token` (`revokeOtherSessions`).
 pub async fn delete_others(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user_id: &str,
     keep_token: &str,
 ) -> QueryResult<usize> {
-    diesel::delete(
-        session::table
-            .filter(session::user_id.eq(user_id))
-            .filter(session::expires_at.gt(Utc::now()))
-            .filter(session::token.ne(keep_token)),
-    )
-    .execute(conn)
-    .await
+    crate::db_run!(conn, c => {
+        diesel::delete(
+            session::table
+                .filter(session::user_id.eq(user_id))
+                .filter(session::expires_at.gt(At(Utc::now())))
+                .filter(session::token.ne(keep_token)),
+        )
+        .execute(c)
+        .await
+    })
 }

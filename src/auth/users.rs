@@ -1,7 +1,10 @@
 //! Users and their credential accounts, as Better Auth's internal adapter keeps them.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::sql_types::At;
 use unicode_normalization::UnicodeNormalization as _;
 
 use super::crypto::generate_id;
@@ -33,72 +36,84 @@ pub fn lowercase_email(email: &str) -> String {
 }
 
 /// `findUserByEmail`: exact match on the lowercased address, then Better Auth's NFC re-check.
-pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
-    let wanted = lowercase_email(email);
-    let found = user::table
-        .filter(user::email.eq(&wanted))
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    let nfc = |s: &str| s.nfc().collect::<String>().to_lowercase();
-    Ok(found.filter(|u| nfc(&u.email) == nfc(email)))
+pub async fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    crate::db_run!(conn, c => {
+        let wanted = lowercase_email(email);
+        let found = user::table
+            .filter(user::email.eq(&wanted))
+            .select(User::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        let nfc = |s: &str| s.nfc().collect::<String>().to_lowercase();
+        Ok(found.filter(|u| nfc(&u.email) == nfc(email)))
+    })
 }
 
 /// The user with this id.
-pub async fn find_by_id(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<User>> {
-    user::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()
+pub async fn find_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    crate::db_run!(conn, c => {
+        user::table
+            .find(id)
+            .select(User::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
 }
 
 /// Updates a user and bumps `updatedAt` (Better Auth's `onUpdate`); `None` when the row is gone.
 /// An email in `changes` must already be lowercased.
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     id: &str,
     mut changes: UserChanges<'_>,
 ) -> QueryResult<Option<User>> {
-    changes.updated_at = Some(now());
-    diesel::update(user::table.find(id))
-        .set(changes)
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
+    crate::db_run!(conn, c => {
+        changes.updated_at = Some(At(now()));
+        diesel::update(user::table.find(id))
+            .set(changes)
+            .returning(User::as_returning())
+            .get_result(c)
+            .await
+            .optional()
+    })
 }
 
 /// `updateUserByEmail(email, {emailVerified: true})`.
-pub async fn mark_verified(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
-    diesel::update(user::table.filter(user::email.eq(email)))
-        .set((user::email_verified.eq(true), user::updated_at.eq(now())))
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
+pub async fn mark_verified(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    crate::db_run!(conn, c => {
+        diesel::update(user::table.filter(user::email.eq(email)))
+            .set((user::email_verified.eq(true), user::updated_at.eq(At(now()))))
+            .returning(User::as_returning())
+            .get_result(c)
+            .await
+            .optional()
+    })
 }
 
 /// Deletes the user; sessions and accounts go with it (`ON DELETE CASCADE`).
-pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<usize> {
-    diesel::delete(user::table.find(id)).execute(conn).await
+pub async fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    crate::db_run!(conn, c => {
+        diesel::delete(user::table.find(id)).execute(c).await
+    })
 }
 
 /// The user's credential account (`providerId = 'credential'` and `accountId = userId`).
 pub async fn find_credential_account(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user_id: &str,
 ) -> QueryResult<Option<Account>> {
-    account::table
-        .filter(account::user_id.eq(user_id))
-        .filter(account::provider_id.eq(CREDENTIAL_PROVIDER))
-        .filter(account::account_id.eq(user_id))
-        .select(Account::as_select())
-        .first(conn)
-        .await
-        .optional()
+    crate::db_run!(conn, c => {
+        account::table
+            .filter(account::user_id.eq(user_id))
+            .filter(account::provider_id.eq(CREDENTIAL_PROVIDER))
+            .filter(account::account_id.eq(user_id))
+            .select(Account::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
 }
 
 /// What sign-up needs to create a user.
@@ -113,41 +128,43 @@ pub struct SignUp<'a> {
 /// Creates the user and its credential account in one transaction.
 /// Returns `None` when the email is taken (a unique violation, even under a race).
 pub async fn create_with_password(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     input: SignUp<'_>,
 ) -> QueryResult<Option<User>> {
-    let now = now();
+    let now = At(now());
     let id = generate_id(32);
     let email = lowercase_email(input.email);
     let result = conn
         .transaction(async |conn| {
-            let created = diesel::insert_into(user::table)
-                .values(NewUser {
-                    id: &id,
-                    name: input.name,
-                    email: &email,
-                    email_verified: false,
-                    image: input.image,
-                    created_at: now,
-                    updated_at: now,
-                })
-                .returning(User::as_returning())
-                .get_result(conn)
-                .await?;
-            let account_id = generate_id(32);
-            diesel::insert_into(account::table)
-                .values(NewAccount {
-                    id: &account_id,
-                    account_id: &id,
-                    provider_id: CREDENTIAL_PROVIDER,
-                    user_id: &id,
-                    password: Some(input.password_hash),
-                    created_at: now,
-                    updated_at: now,
-                })
-                .execute(conn)
-                .await?;
-            Ok(created)
+            crate::db_run!(conn, c => {
+                let created = diesel::insert_into(user::table)
+                    .values(NewUser {
+                        id: &id,
+                        name: input.name,
+                        email: &email,
+                        email_verified: false,
+                        image: input.image,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                    .returning(User::as_returning())
+                    .get_result(c)
+                    .await?;
+                let account_id = generate_id(32);
+                diesel::insert_into(account::table)
+                    .values(NewAccount {
+                        id: &account_id,
+                        account_id: &id,
+                        provider_id: CREDENTIAL_PROVIDER,
+                        user_id: &id,
+                        password: Some(input.password_hash),
+                        created_at: now,
+                        updated_at: now,
+                    })
+                    .execute(c)
+                    .await?;
+                Ok(created)
+            })
         })
         .await;
     match result {
@@ -162,22 +179,24 @@ pub async fn create_with_password(
 
 /// Replaces the credential account's password hash.
 pub async fn update_password(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user_id: &str,
     password_hash: &str,
 ) -> QueryResult<usize> {
-    diesel::update(
-        account::table
-            .filter(account::user_id.eq(user_id))
-            .filter(account::provider_id.eq(CREDENTIAL_PROVIDER))
-            .filter(account::account_id.eq(user_id)),
-    )
-    .set((
-        account::password.eq(password_hash),
-        account::updated_at.eq(now()),
-    ))
-    .execute(conn)
-    .await
+    crate::db_run!(conn, c => {
+        diesel::update(
+            account::table
+                .filter(account::user_id.eq(user_id))
+                .filter(account::provider_id.eq(CREDENTIAL_PROVIDER))
+                .filter(account::account_id.eq(user_id)),
+        )
+        .set((
+            account::password.eq(password_hash),
+            account::updated_at.eq(At(now())),
+        ))
+        .execute(c)
+        .await
+    })
 }
 
 #[cfg(test)]

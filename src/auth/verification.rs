@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::sql_types::At;
 
 use super::crypto::{generate_id, random_string};
 use crate::db::models::{NewVerification, Verification};
@@ -61,83 +64,86 @@ impl Sweeper {
 
 /// Stores `identifier → value`, valid for `lifetime`.
 pub async fn create(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     identifier: &str,
     value: &str,
     lifetime: Duration,
 ) -> QueryResult<Verification> {
-    let now = now();
-    diesel::insert_into(verification::table)
-        .values(NewVerification {
-            id: &generate_id(32),
-            identifier,
-            value,
-            expires_at: after(now, lifetime),
-            created_at: now,
-            updated_at: now,
-        })
-        .returning(Verification::as_returning())
-        .get_result(conn)
-        .await
+    crate::db_run!(conn, c => {
+        let now = now();
+        diesel::insert_into(verification::table)
+            .values(NewVerification {
+                id: &generate_id(32),
+                identifier,
+                value,
+                expires_at: At(after(now, lifetime)),
+                created_at: At(now),
+                updated_at: At(now),
+            })
+            .returning(Verification::as_returning())
+            .get_result(c)
+            .await
+    })
 }
 
 /// The newest row for `identifier`, expired or not (`findVerificationValue`); sweeps expired rows
 /// when a sweep is due.
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     sweeper: &Sweeper,
     identifier: &str,
 ) -> QueryResult<Option<Verification>> {
-    let found = verification::table
-        .filter(verification::identifier.eq(identifier))
-        .order(verification::created_at.desc())
-        .select(Verification::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    if sweeper.due() {
-        diesel::delete(verification::table.filter(verification::expires_at.lt(Utc::now())))
-            .execute(conn)
-            .await?;
-    }
-    Ok(found)
+    crate::db_run!(conn, c => {
+        let found = verification::table
+            .filter(verification::identifier.eq(identifier))
+            .order((verification::created_at.desc(), verification::id.desc()))
+            .select(Verification::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        if sweeper.due() {
+            diesel::delete(verification::table.filter(verification::expires_at.lt(At(Utc::now()))))
+                .execute(c)
+                .await?;
+        }
+        Ok(found)
+    })
 }
 
 /// Atomically takes the newest row for `identifier` and drops older ones
 /// (`consumeVerificationValue`). Only one concurrent caller gets the row; an expired row is
 /// still deleted but reported as `None`.
-pub async fn consume(
-    conn: &mut AsyncPgConnection,
-    identifier: &str,
-) -> QueryResult<Option<Verification>> {
+pub async fn consume(conn: &mut DbConn, identifier: &str) -> QueryResult<Option<Verification>> {
     let identifier = identifier.to_owned();
     let taken = conn
         .transaction(async |conn| {
-            let newest = verification::table
-                .filter(verification::identifier.eq(&identifier))
-                .order(verification::created_at.desc())
-                .select(verification::id)
-                .first::<String>(conn)
-                .await
-                .optional()?;
-            let Some(id) = newest else {
-                return Ok(None);
-            };
-            let taken = diesel::delete(verification::table.find(&id))
-                .returning(Verification::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-            if let Some(row) = &taken {
-                diesel::delete(
-                    verification::table
-                        .filter(verification::identifier.eq(&identifier))
-                        .filter(verification::created_at.le(row.created_at)),
-                )
-                .execute(conn)
-                .await?;
-            }
-            Ok::<_, diesel::result::Error>(taken)
+            crate::db_run!(conn, c => {
+                let newest = verification::table
+                    .filter(verification::identifier.eq(&identifier))
+                    .order((verification::created_at.desc(), verification::id.desc()))
+                    .select(verification::id)
+                    .first::<String>(c)
+                    .await
+                    .optional()?;
+                let Some(id) = newest else {
+                    return Ok(None);
+                };
+                let taken = diesel::delete(verification::table.find(&id))
+                    .returning(Verification::as_returning())
+                    .get_result(c)
+                    .await
+                    .optional()?;
+                if let Some(row) = &taken {
+                    diesel::delete(
+                        verification::table
+                            .filter(verification::identifier.eq(&identifier))
+                            .filter(verification::created_at.le(At(row.created_at))),
+                    )
+                    .execute(c)
+                    .await?;
+                }
+                Ok::<_, diesel::result::Error>(taken)
+            })
         })
         .await?;
     Ok(taken.filter(|row| row.expires_at >= Utc::now()))

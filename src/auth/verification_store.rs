@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use crate::db::DbConn;
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 
 use super::session_store::StoreError;
@@ -61,7 +61,7 @@ impl VerificationStore<'_> {
     /// `createVerificationValue`: `identifier → value`, valid for `lifetime`.
     pub async fn create(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut DbConn,
         identifier: &str,
         value: &str,
         lifetime: Duration,
@@ -90,7 +90,7 @@ impl VerificationStore<'_> {
     /// `findVerificationValue`: the value, expired or not.
     pub async fn find(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut DbConn,
         sweeper: &Sweeper,
         identifier: &str,
     ) -> Result<Option<Verification>> {
@@ -104,7 +104,7 @@ impl VerificationStore<'_> {
     /// `consumeVerificationValue`: takes the value once; an expired one is taken but `None`.
     pub async fn consume(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut DbConn,
         identifier: &str,
     ) -> Result<Option<Verification>> {
         let Some(kv) = self.kv else {

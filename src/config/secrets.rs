@@ -72,3 +72,52 @@ pub(super) fn parse(
         )),
     }
 }
+
+/// The secret of a SQLite database when none is configured: read from `path`, or generated once
+/// (48 random characters) and written there, readable by the owner only. Returns the secret and
+/// whether it was just generated.
+pub(super) fn beside_database(path: &std::path::Path) -> Result<(Secrets, bool), ConfigError> {
+    const VAR: &str = "BETTER_AUTH_SECRET";
+    let failed = |what: &str, e: std::io::Error| {
+        err(
+            VAR,
+            format!(
+                "is not set, and the generated secret file {} could not be {what}: {e}",
+                path.display()
+            ),
+        )
+    };
+    let (secret, created) = match std::fs::read_to_string(path) {
+        Ok(text) => (text.trim().to_owned(), false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = crate::auth::crypto::generate_id(48);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| failed("created", e))?;
+            }
+            write_private(path, &secret).map_err(|e| failed("written", e))?;
+            (secret, true)
+        }
+        Err(e) => return Err(failed("read", e)),
+    };
+    check_len(&secret, VAR)?;
+    Ok((
+        Secrets {
+            entries: vec![(None, SecretString::from(secret))],
+            legacy: None,
+        },
+        created,
+    ))
+}
+
+/// Creates `path` with mode 0600 (never overwriting a file that appeared meanwhile).
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{account, jwks, session, task, user, verification};
+use super::sql_types::{At, Tags};
 
 /// A row of `"user"`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = user, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = user, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct User {
     pub id: String,
     pub name: String,
@@ -28,8 +29,8 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub email_verified: bool,
     pub image: Option<&'a str>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: At,
+    pub updated_at: At,
 }
 
 /// Changes to a `"user"` row; `None` leaves a column alone, `Some(None)` sets a nullable one to NULL.
@@ -40,12 +41,12 @@ pub struct UserChanges<'a> {
     pub email: Option<&'a str>,
     pub email_verified: Option<bool>,
     pub image: Option<Option<&'a str>>,
-    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<At>,
 }
 
 /// A row of `session`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = session, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = session, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Session {
     pub id: String,
     pub expires_at: DateTime<Utc>,
@@ -62,10 +63,10 @@ pub struct Session {
 #[diesel(table_name = session)]
 pub struct NewSession<'a> {
     pub id: &'a str,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: At,
     pub token: &'a str,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: At,
+    pub updated_at: At,
     pub ip_address: &'a str,
     pub user_agent: &'a str,
     pub user_id: &'a str,
@@ -73,7 +74,7 @@ pub struct NewSession<'a> {
 
 /// A row of `account`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = account, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = account, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Account {
     pub id: String,
     pub account_id: String,
@@ -99,13 +100,13 @@ pub struct NewAccount<'a> {
     pub provider_id: &'a str,
     pub user_id: &'a str,
     pub password: Option<&'a str>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: At,
+    pub updated_at: At,
 }
 
 /// A row of `verification`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = verification, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = verification, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Verification {
     pub id: String,
     pub identifier: String,
@@ -122,14 +123,14 @@ pub struct NewVerification<'a> {
     pub id: &'a str,
     pub identifier: &'a str,
     pub value: &'a str,
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub expires_at: At,
+    pub created_at: At,
+    pub updated_at: At,
 }
 
 /// A row of `jwks`: a signing key pair of the JWT plugin.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = jwks, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = jwks, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Jwk {
     pub id: String,
     /// The public JWK as JSON text.
@@ -149,15 +150,16 @@ pub struct NewJwk<'a> {
     pub id: &'a str,
     pub public_key: &'a str,
     pub private_key: &'a str,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: At,
+    pub expires_at: Option<At>,
     pub alg: Option<&'a str>,
     pub crv: Option<&'a str>,
 }
 
-/// A row of `task`. `tags` is `text[]`, whose elements PostgreSQL allows to be NULL.
+/// A row of `task`. `tags` is `text[]` (whose elements PostgreSQL allows to be NULL) or, on
+/// SQLite, a JSON array.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = task, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = task, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Task {
     pub id: i64,
     pub user_id: String,
@@ -180,10 +182,10 @@ pub struct NewTask<'a> {
     pub description: Option<&'a str>,
     pub completed: bool,
     pub priority: &'a str,
-    pub tags: &'a [Option<String>],
-    pub due_date: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub tags: Tags,
+    pub due_date: Option<At>,
+    pub created_at: At,
+    pub updated_at: At,
 }
 
 /// Changes to a `task` row: `None` leaves a column alone, `Some(None)` sets a nullable one to NULL.
@@ -194,7 +196,7 @@ pub struct TaskChanges {
     pub description: Option<Option<String>>,
     pub completed: Option<bool>,
     pub priority: Option<String>,
-    pub tags: Option<Vec<Option<String>>>,
-    pub due_date: Option<Option<DateTime<Utc>>>,
-    pub updated_at: Option<DateTime<Utc>>,
+    pub tags: Option<Tags>,
+    pub due_date: Option<Option<At>>,
+    pub updated_at: Option<At>,
 }

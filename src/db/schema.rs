@@ -1,6 +1,9 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     account (id) {
         id -> Text,
         #[sql_name = "accountId"]
@@ -16,19 +19,22 @@ diesel::table! {
         #[sql_name = "idToken"]
         id_token -> Nullable<Text>,
         #[sql_name = "accessTokenExpiresAt"]
-        access_token_expires_at -> Nullable<Timestamptz>,
+        access_token_expires_at -> Nullable<Instant>,
         #[sql_name = "refreshTokenExpiresAt"]
-        refresh_token_expires_at -> Nullable<Timestamptz>,
+        refresh_token_expires_at -> Nullable<Instant>,
         scope -> Nullable<Text>,
         password -> Nullable<Text>,
         #[sql_name = "createdAt"]
-        created_at -> Timestamptz,
+        created_at -> Instant,
         #[sql_name = "updatedAt"]
-        updated_at -> Timestamptz,
+        updated_at -> Instant,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     jwks (id) {
         id -> Text,
         #[sql_name = "publicKey"]
@@ -36,15 +42,18 @@ diesel::table! {
         #[sql_name = "privateKey"]
         private_key -> Text,
         #[sql_name = "createdAt"]
-        created_at -> Timestamptz,
+        created_at -> Instant,
         #[sql_name = "expiresAt"]
-        expires_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Instant>,
         alg -> Nullable<Text>,
         crv -> Nullable<Text>,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     #[sql_name = "rateLimit"]
     rate_limit (id) {
         id -> Text,
@@ -56,15 +65,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     session (id) {
         id -> Text,
         #[sql_name = "expiresAt"]
-        expires_at -> Timestamptz,
+        expires_at -> Instant,
         token -> Text,
         #[sql_name = "createdAt"]
-        created_at -> Timestamptz,
+        created_at -> Instant,
         #[sql_name = "updatedAt"]
-        updated_at -> Timestamptz,
+        updated_at -> Instant,
         #[sql_name = "ipAddress"]
         ip_address -> Nullable<Text>,
         #[sql_name = "userAgent"]
@@ -75,6 +87,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     task (id) {
         id -> Int8,
         user_id -> Text,
@@ -82,14 +97,17 @@ diesel::table! {
         description -> Nullable<Text>,
         completed -> Bool,
         priority -> Text,
-        tags -> Array<Nullable<Text>>,
-        due_date -> Nullable<Timestamptz>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
+        tags -> TagList,
+        due_date -> Nullable<Instant>,
+        created_at -> Instant,
+        updated_at -> Instant,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     user (id) {
         id -> Text,
         name -> Text,
@@ -98,23 +116,26 @@ diesel::table! {
         email_verified -> Bool,
         image -> Nullable<Text>,
         #[sql_name = "createdAt"]
-        created_at -> Timestamptz,
+        created_at -> Instant,
         #[sql_name = "updatedAt"]
-        updated_at -> Timestamptz,
+        updated_at -> Instant,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, TagList};
+
     verification (id) {
         id -> Text,
         identifier -> Text,
         value -> Text,
         #[sql_name = "expiresAt"]
-        expires_at -> Timestamptz,
+        expires_at -> Instant,
         #[sql_name = "createdAt"]
-        created_at -> Timestamptz,
+        created_at -> Instant,
         #[sql_name = "updatedAt"]
-        updated_at -> Timestamptz,
+        updated_at -> Instant,
     }
 }
 

@@ -32,10 +32,9 @@ pub async fn health() -> HttpResponse {
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let ok = match state.conn().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .await
-            .is_ok(),
+        Ok(mut conn) => {
+            crate::db_run!(&mut conn, c => diesel::sql_query("SELECT 1").execute(c).await).is_ok()
+        }
         Err(_) => false,
     };
     let kv_ok = match &state.secondary_storage {

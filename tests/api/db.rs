@@ -1,9 +1,10 @@
 //! Migrations (Better Auth's exact schema, adopting a database Better Auth already migrated) and TLS.
 
-use better_auth_actix::db::{ConnectOptions, run_migrations};
+use better_auth_actix::db::ConnectOptions;
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl as _;
 
+use crate::helpers::database::migrate;
 use crate::helpers::{TestApp, empty_database, fresh_database, query_text, sql, test_config};
 
 const BETTER_AUTH_DDL: &str = include_str!("../fixtures/better-auth-1.7-schema.sql");
@@ -29,7 +30,7 @@ fn describe_schema(database_url: &str) -> String {
 #[tokio::test]
 async fn migrations_create_exactly_better_auths_schema() {
     let ours = empty_database();
-    run_migrations(&ours).await.unwrap();
+    migrate(&ours).await;
     let theirs = empty_database();
     sql(&theirs, BETTER_AUTH_DDL);
     assert_eq!(describe_schema(&ours), describe_schema(&theirs));
@@ -58,7 +59,7 @@ async fn migrations_adopt_a_database_better_auth_created_without_changing_data()
     let before = describe_schema(&url);
     let dump = r#"SELECT string_agg(t::text, '|') AS value FROM (SELECT * FROM "user" UNION ALL SELECT NULL,NULL,NULL,NULL,NULL,NULL,NULL) t"#;
     let rows_before = query_text(&url, dump);
-    let applied = run_migrations(&url).await.unwrap();
+    let applied = migrate(&url).await;
     assert_eq!(applied.len(), 2, "both migrations ran: {applied:?}");
     assert_eq!(
         describe_schema(&url),
@@ -66,7 +67,7 @@ async fn migrations_adopt_a_database_better_auth_created_without_changing_data()
         "the Better Auth tables are untouched"
     );
     assert_eq!(query_text(&url, dump), rows_before);
-    assert!(run_migrations(&url).await.unwrap().is_empty(), "idempotent");
+    assert!(migrate(&url).await.is_empty(), "idempotent");
 
     let app = TestApp::start(test_config(&url)).await;
     let response = app.sign_in("node@example.com", "password123").await;
@@ -76,7 +77,7 @@ async fn migrations_adopt_a_database_better_auth_created_without_changing_data()
 #[tokio::test]
 async fn down_migrations_remove_everything_they_created() {
     let url = empty_database();
-    run_migrations(&url).await.unwrap();
+    migrate(&url).await;
     let tables = "SELECT count(*)::text AS value FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations'";
     assert_eq!(query_text(&url, tables).as_deref(), Some("7"));
     for dir in [

@@ -6,7 +6,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::sql_types::At;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -89,33 +92,33 @@ fn to_json(jwk: &impl Serialize) -> String {
     serde_json::to_string(jwk).expect("a JWK of strings always serializes")
 }
 
-/// Live Ed25519 signing keys, newest first: `alg` EdDSA (or unset: Better Auth's legacy rows
-/// inherit the default alg, `adapter.ts` `getLatestKeyByAlg`), not expired.
-fn live_eddsa(at: DateTime<Utc>) -> jwks::BoxedQuery<'static, diesel::pg::Pg> {
-    jwks::table
-        .filter(jwks::alg.is_null().or(jwks::alg.eq(EDDSA)))
-        .filter(jwks::crv.is_null().or(jwks::crv.eq(ED25519)))
-        .filter(jwks::expires_at.is_null().or(jwks::expires_at.gt(at)))
-        .order(jwks::created_at.desc())
-        .into_boxed()
+/// The newest live Ed25519 signing key: `alg` EdDSA (or unset: Better Auth's legacy rows inherit
+/// the default alg, `adapter.ts` `getLatestKeyByAlg`), not expired.
+pub async fn latest_live(conn: &mut DbConn) -> QueryResult<Option<Jwk>> {
+    let at = At(now());
+    crate::db_run!(conn, c => {
+        jwks::table
+            .filter(jwks::alg.is_null().or(jwks::alg.eq(EDDSA)))
+            .filter(jwks::crv.is_null().or(jwks::crv.eq(ED25519)))
+            .filter(jwks::expires_at.is_null().or(jwks::expires_at.gt(at)))
+            .order((jwks::created_at.desc(), jwks::id.desc()))
+            .select(Jwk::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
 }
 
-/// The newest live Ed25519 key, if any.
-pub async fn latest_live(conn: &mut AsyncPgConnection) -> QueryResult<Option<Jwk>> {
-    live_eddsa(now())
-        .select(Jwk::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Mints a key unless another request or instance just did: under a transaction-scoped advisory
-/// lock, the newest live key is looked up again first.
-pub async fn mint(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<Jwk> {
+/// Mints a key unless another request or instance just did: under a lock, the newest live key is
+/// looked up again first. On PostgreSQL a transaction-scoped advisory lock; on SQLite the write
+/// transaction itself holds the file's one write lock, against every writer, Node included.
+pub async fn mint(conn: &mut DbConn, config: &Config) -> QueryResult<Jwk> {
     conn.transaction(async |conn| {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({MINT_LOCK})"))
-            .execute(conn)
-            .await?;
+        if let DbConn::Pg(pg) = conn {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({MINT_LOCK})"))
+                .execute(&mut **pg)
+                .await?;
+        }
         if let Some(key) = latest_live(conn).await? {
             return Ok(key);
         }
@@ -125,36 +128,35 @@ pub async fn mint(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<
 }
 
 /// Inserts a fresh key unconditionally (rotation tests and [`mint`]).
-pub async fn insert_new(conn: &mut AsyncPgConnection, config: &Config) -> QueryResult<Jwk> {
-    let (public, private) = generate_pair();
-    // `createJwk`: the encrypted private JWK is stored JSON-quoted.
-    let private = Value::String(key_encryption::encrypt(config, &private)).to_string();
-    let created_at = now();
-    let id = generate_id(32);
-    let row = NewJwk {
-        id: &id,
-        public_key: &public,
-        private_key: &private,
-        created_at,
-        expires_at: config.jwt.rotation_interval.map(|d| after(created_at, d)),
-        alg: Some(EDDSA),
-        crv: Some(ED25519),
-    };
-    crate::auth::audit::Audit::event("jwk_minted")
-        .key(&id)
-        .log();
-    diesel::insert_into(jwks::table)
-        .values(row)
-        .returning(Jwk::as_returning())
-        .get_result(conn)
-        .await
+pub async fn insert_new(conn: &mut DbConn, config: &Config) -> QueryResult<Jwk> {
+    crate::db_run!(conn, c => {
+        let (public, private) = generate_pair();
+        // `createJwk`: the encrypted private JWK is stored JSON-quoted.
+        let private = Value::String(key_encryption::encrypt(config, &private)).to_string();
+        let created_at = now();
+        let id = generate_id(32);
+        let row = NewJwk {
+            id: &id,
+            public_key: &public,
+            private_key: &private,
+            created_at: At(created_at),
+            expires_at: config.jwt.rotation_interval.map(|d| At(after(created_at, d))),
+            alg: Some(EDDSA),
+            crv: Some(ED25519),
+        };
+        crate::auth::audit::Audit::event("jwk_minted")
+            .key(&id)
+            .log();
+        diesel::insert_into(jwks::table)
+            .values(row)
+            .returning(Jwk::as_returning())
+            .get_result(c)
+            .await
+    })
 }
 
 /// Better Auth's `resolveSigningKey` for EdDSA: the newest live key, minted when there is none.
-pub async fn signing_key(
-    conn: &mut AsyncPgConnection,
-    config: &Config,
-) -> anyhow::Result<SigningKey> {
+pub async fn signing_key(conn: &mut DbConn, config: &Config) -> anyhow::Result<SigningKey> {
     let row = match latest_live(conn).await? {
         Some(row) => row,
         None => mint(conn, config).await?,
@@ -281,22 +283,28 @@ fn public_entry(row: &Jwk) -> Option<Value> {
     Some(Value::Object(out))
 }
 
+/// Every key row, oldest first.
+async fn all_keys(conn: &mut DbConn) -> QueryResult<Vec<Jwk>> {
+    crate::db_run!(conn, c => {
+        jwks::table
+            .order((jwks::created_at.asc(), jwks::id.asc()))
+            .select(Jwk::as_select())
+            .load(c)
+            .await
+    })
+}
+
 /// The published public keys (every algorithm, so Node-minted keys verify too), oldest first.
 /// With `mint_if_empty`, an empty table first gets a key, as Better Auth's `/jwks` does.
 pub async fn public_keys(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     config: &Config,
     mint_if_empty: bool,
 ) -> QueryResult<Vec<Value>> {
-    let all = || {
-        jwks::table
-            .order(jwks::created_at.asc())
-            .select(Jwk::as_select())
-    };
-    let mut rows: Vec<Jwk> = all().load(conn).await?;
+    let mut rows = all_keys(conn).await?;
     if rows.is_empty() && mint_if_empty {
         mint(conn, config).await?;
-        rows = all().load(conn).await?;
+        rows = all_keys(conn).await?;
     }
     let at = now();
     Ok(rows

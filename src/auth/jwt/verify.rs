@@ -2,7 +2,9 @@
 //! (`better-auth/src/plugins/jwt/verify.ts`) does, with an independent implementation (jsonwebtoken).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
 use serde::de::DeserializeOwned;
 
 use super::keys;
@@ -15,7 +17,7 @@ use crate::wire::now;
 /// signature, `exp`, `iss` and `aud` (configured or the base URL's origin), `sub` present. Keys
 /// past their grace period no longer verify. `Ok(None)` for any invalid token.
 pub async fn verify_eddsa<C: DeserializeOwned>(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     token: &str,
     config: &Config,
 ) -> QueryResult<Option<C>> {
@@ -62,16 +64,18 @@ pub fn decode_eddsa<C: DeserializeOwned>(
         .map(|d| d.claims)
 }
 
-async fn find_eddsa(conn: &mut AsyncPgConnection, kid: &str) -> QueryResult<Option<Jwk>> {
-    schema::jwks::table
-        .find(kid)
-        .filter(
-            schema::jwks::alg
-                .is_null()
-                .or(schema::jwks::alg.eq(keys::EDDSA)),
-        )
-        .select(Jwk::as_select())
-        .first(conn)
-        .await
-        .optional()
+async fn find_eddsa(conn: &mut DbConn, kid: &str) -> QueryResult<Option<Jwk>> {
+    crate::db_run!(conn, c => {
+        schema::jwks::table
+            .find(kid)
+            .filter(
+                schema::jwks::alg
+                    .is_null()
+                    .or(schema::jwks::alg.eq(keys::EDDSA)),
+            )
+            .select(Jwk::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
 }

@@ -8,7 +8,7 @@ mod memory;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use diesel_async::AsyncPgConnection;
+use crate::db::DbConn;
 
 use crate::config::{Config, Limit, RateLimitConfig, RateLimitStorage};
 
@@ -177,7 +177,7 @@ impl RateLimiter {
     /// Counts a request in the `rateLimit` table; sweeps stale rows at most once a minute.
     pub async fn check_in_database(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut DbConn,
         key: &str,
         limit: Limit,
     ) -> diesel::QueryResult<Decision> {

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::sql_types::At;
 
 use super::sessions::{self, ClientInfo, Lookup};
 use crate::config::SessionStorageMode;
@@ -35,11 +38,11 @@ pub enum StoreError {
 /// secondary storage alone then takes none.
 pub trait DbAccess {
     /// The connection.
-    fn db(&mut self) -> impl Future<Output = Result<&mut AsyncPgConnection>> + Send;
+    fn db(&mut self) -> impl Future<Output = Result<&mut DbConn>> + Send;
 }
 
-impl DbAccess for AsyncPgConnection {
-    async fn db(&mut self) -> Result<&mut AsyncPgConnection> {
+impl DbAccess for DbConn {
+    async fn db(&mut self) -> Result<&mut DbConn> {
         Ok(self)
     }
 }
@@ -71,7 +74,7 @@ impl<'a> SessionStore<'a> {
     /// user as the database has it.
     pub async fn create(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut DbConn,
         user: &User,
         client: &ClientInfo,
         lifetime: Duration,
@@ -161,12 +164,7 @@ impl<'a> SessionStore<'a> {
     }
 
     /// revoke-session: deletes the session only if `findSession` says it is the user's.
-    pub async fn delete_owned(
-        self,
-        conn: &mut AsyncPgConnection,
-        user_id: &str,
-        token: &str,
-    ) -> Result<()> {
+    pub async fn delete_owned(self, conn: &mut DbConn, user_id: &str, token: &str) -> Result<()> {
         if self.kv.is_none() {
             sessions::delete_owned(conn, user_id, token).await?;
             return Ok(());
@@ -181,7 +179,7 @@ impl<'a> SessionStore<'a> {
 
     /// `listSessions`: the user's unexpired sessions (from the database in `Database` mode, else
     /// from the active-sessions list, skipping revoked and missing ones).
-    pub async fn list(self, conn: &mut AsyncPgConnection, user_id: &str) -> Result<Vec<Session>> {
+    pub async fn list(self, conn: &mut DbConn, user_id: &str) -> Result<Vec<Session>> {
         match self.secondary() {
             Some(secondary) if !self.falls_back() => Ok(secondary.list(user_id).await?),
             _ => Ok(sessions::list_active(conn, user_id).await?),
@@ -191,7 +189,7 @@ impl<'a> SessionStore<'a> {
     /// revoke-other-sessions: `deleteSession` for every listed session but `keep_token`.
     pub async fn delete_others(
         self,
-        conn: &mut AsyncPgConnection,
+        conn: &mut DbConn,
         user_id: &str,
         keep_token: &str,
     ) -> Result<()> {
@@ -209,11 +207,7 @@ impl<'a> SessionStore<'a> {
 
     /// `deleteUserSessions` (and the session part of `deleteUser`): the rows, then the revoked-before
     /// mark, every listed token and the list.
-    pub async fn delete_all_for_user(
-        self,
-        conn: &mut AsyncPgConnection,
-        user_id: &str,
-    ) -> Result<()> {
+    pub async fn delete_all_for_user(self, conn: &mut DbConn, user_id: &str) -> Result<()> {
         let Some(secondary) = self.secondary() else {
             sessions::delete_all_for_user(conn, user_id).await?;
             return Ok(());
@@ -242,22 +236,20 @@ impl<'a> SessionStore<'a> {
 }
 
 /// `endPreservedSessions`: live rows of the token (or of the user) get `expiresAt = now`.
-async fn end_rows(
-    conn: &mut AsyncPgConnection,
-    user_id: Option<&str>,
-    token: &str,
-) -> QueryResult<usize> {
-    let now = crate::wire::now();
-    let live = session::table
-        .filter(session::expires_at.gt(now))
-        .into_boxed();
-    let target = match user_id {
-        Some(user_id) => live.filter(session::user_id.eq(user_id.to_owned())),
-        None => live.filter(session::token.eq(token.to_owned())),
-    };
-    let ids: Vec<String> = target.select(session::id).load(conn).await?;
-    diesel::update(session::table.filter(session::id.eq_any(ids)))
-        .set(session::expires_at.eq(now))
-        .execute(conn)
-        .await
+async fn end_rows(conn: &mut DbConn, user_id: Option<&str>, token: &str) -> QueryResult<usize> {
+    crate::db_run!(conn, c => {
+        let now = crate::wire::now();
+        let live = session::table
+            .filter(session::expires_at.gt(At(now)))
+            .into_boxed();
+        let target = match user_id {
+            Some(user_id) => live.filter(session::user_id.eq(user_id.to_owned())),
+            None => live.filter(session::token.eq(token.to_owned())),
+        };
+        let ids: Vec<String> = target.select(session::id).load(c).await?;
+        diesel::update(session::table.filter(session::id.eq_any(ids)))
+            .set(session::expires_at.eq(At(now)))
+            .execute(c)
+            .await
+    })
 }

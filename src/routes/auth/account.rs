@@ -64,7 +64,7 @@ pub async fn list_accounts(
     ctx: AuthContext,
     Session(caller): Session<Required>,
 ) -> Result<web::Json<Vec<AccountResponse>>, ApiError> {
-    let list = accounts::list(&mut *ctx.conn().await?, &caller.user.id).await?;
+    let list = accounts::list(&mut ctx.conn().await?, &caller.user.id).await?;
     Ok(web::Json(list.into_iter().map(Into::into).collect()))
 }
 

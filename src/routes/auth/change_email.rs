@@ -14,10 +14,10 @@ use crate::auth::audit::Audit;
 use crate::auth::email::{Template, verify_email_link};
 use crate::auth::email_token::{CHANGE_EMAIL_CONFIRMATION, CHANGE_EMAIL_VERIFICATION, EmailToken};
 use crate::auth::users::{self, lowercase_email};
+use crate::db::DbConn;
 use crate::db::models::{User, UserChanges};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
-use diesel_async::AsyncPgConnection;
 
 /// `POST /change-email` body.
 #[derive(Deserialize, ToSchema)]
@@ -190,7 +190,7 @@ fn token_for<'a>(
 /// cookie, and mail a plain verification link to the new address.
 async fn update_now(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     caller: &Caller,
     change: &Change<'_>,
 ) -> Result<(), ApiError> {

@@ -1,7 +1,6 @@
 //! `POST /change-password` (`better-auth/src/api/routes/update-user.ts` `changePassword`).
 
 use actix_web::{post, web};
-use diesel_async::AsyncConnection as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -107,7 +106,7 @@ async fn new_hash(
 ) -> Result<String, ApiError> {
     check_length(body.new_password.expose_secret(), true)?;
     check_length(body.current_password.expose_secret(), false)?;
-    let account = users::find_credential_account(&mut *state.conn().await?, user_id).await?;
+    let account = users::find_credential_account(&mut state.conn().await?, user_id).await?;
     let Some(stored) = account.and_then(|a| a.password) else {
         return Err(ApiError::BadRequest(ErrorCode::CredentialAccountNotFound));
     };

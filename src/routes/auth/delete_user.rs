@@ -1,8 +1,8 @@
 //! `POST /delete-user` and `GET /delete-user/callback`
 //! (`better-auth/src/api/routes/update-user.ts` `deleteUser`, `deleteUserCallback`).
 
+use crate::db::DbConn;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -113,7 +113,7 @@ pub async fn delete_user(
 /// Mails the link that confirms the deletion (`sendDeleteAccountVerification`).
 async fn mail_confirmation(
     state: &AppState,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user: &User,
     callback: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -136,7 +136,7 @@ async fn check_password(
     password: &SecretString,
 ) -> Result<(), ApiError> {
     check_length(password.expose_secret(), false)?;
-    let account = users::find_credential_account(&mut *state.conn().await?, user_id).await?;
+    let account = users::find_credential_account(&mut state.conn().await?, user_id).await?;
     let Some(stored) = account.and_then(|a| a.password) else {
         return Err(ApiError::BadRequest(ErrorCode::CredentialAccountNotFound));
     };
@@ -150,7 +150,7 @@ async fn check_password(
 /// deleting the user is one transaction.
 async fn delete_with_token(
     state: &AppState,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user: &User,
     token: &str,
 ) -> Result<(), ApiError> {
@@ -169,7 +169,7 @@ async fn delete_with_token(
 /// sessions are deleted by name too, as Better Auth does, for schemas adopted without the cascade).
 async fn delete_now(
     store: SessionStore<'_>,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user: &User,
 ) -> Result<(), ApiError> {
     conn.transaction(async |conn| {

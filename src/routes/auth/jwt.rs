@@ -81,6 +81,6 @@ pub async fn get_token(
 #[get("/jwks")]
 pub async fn get_jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mint = state.config.jwt.alg == JwtAlg::EdDsa;
-    let keys = keys::public_keys(&mut *state.conn().await?, &state.config, mint).await?;
+    let keys = keys::public_keys(&mut state.conn().await?, &state.config, mint).await?;
     Ok(HttpResponse::Ok().json(JwksResponse { keys }))
 }

@@ -2,7 +2,6 @@
 //! `POST /reset-password` (`better-auth/src/api/routes/password.ts`).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use diesel_async::AsyncConnection as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -80,7 +80,7 @@ async fn send_signed_out(
     callback: Option<&str>,
 ) -> Result<(), ApiError> {
     let start = Instant::now();
-    let user = users::find_by_email(&mut *state.conn().await?, email).await?;
+    let user = users::find_by_email(&mut state.conn().await?, email).await?;
     let outcome = match user {
         Some(user) if !user.email_verified => {
             send_verification(state, &user.id, &user.email, callback)

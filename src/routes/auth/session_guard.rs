@@ -8,9 +8,9 @@
 
 use std::future::Future;
 
+use crate::db::DbConn;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use chrono::Utc;
-use diesel_async::AsyncPgConnection;
 use futures_util::future::LocalBoxFuture;
 
 use super::AuthContext;
@@ -186,7 +186,7 @@ pub async fn lookup_session(ctx: &AuthContext, source: Source) -> Result<Option<
 /// [`lookup_session`] on a connection the caller holds (inside its transaction).
 pub async fn lookup_session_on(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     source: Source,
 ) -> Result<Option<Caller>, StoreError> {
     match start(ctx, source) {
@@ -263,7 +263,7 @@ async fn from_database(
 /// change-email path), so its keys keep the schema order.
 pub async fn issue_session(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     token: &str,
     cached: Option<&SessionRow>,
     user_cached: bool,
@@ -289,7 +289,7 @@ pub async fn issue_session(
 /// `expiresIn`) and its cookies, `dont_remember` included (`better-auth/src/cookies/index.ts`).
 pub async fn start_session(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user: &User,
     remember_me: Option<bool>,
 ) -> Result<SessionRow, StoreError> {

@@ -1,7 +1,6 @@
 //! `POST /sign-in/email` (`better-auth/src/api/routes/sign-in.ts`).
 
 use actix_web::{post, web};
-use diesel_async::AsyncConnection as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -32,10 +32,7 @@ pub async fn sign_out(
     _: AuthJson<AnyBody>,
 ) -> Result<web::Json<SignOutResponse>, ApiError> {
     if let Some(token) = ctx.request.session_token.as_deref() {
-        let deleted = ctx
-            .sessions()
-            .delete(&mut *ctx.conn().await?, token)
-            .await?;
+        let deleted = ctx.sessions().delete(&mut ctx.conn().await?, token).await?;
         if deleted {
             Audit::event("sign_out").client(&ctx.request.client).log();
         }

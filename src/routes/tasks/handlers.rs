@@ -59,7 +59,7 @@ pub async fn list_user_tasks(owner: Owner, state: State, req: HttpRequest) -> Re
 
 async fn list(owner: Owner, state: State, req: HttpRequest) -> Reply {
     let params = ListParams::parse(req.query_string())?;
-    let (tasks, total) = queries::list(&mut *state.conn().await?, &owner.user_id, &params).await?;
+    let (tasks, total) = queries::list(&mut state.conn().await?, &owner.user_id, &params).await?;
     let body: Vec<TaskResponse> = tasks.into_iter().map(Into::into).collect();
     let mut response = json(StatusCode::OK, &body);
     response.headers_mut().insert(
@@ -99,7 +99,7 @@ pub async fn create_user_task(owner: Owner, state: State, req: HttpRequest, body
 
 async fn create(owner: Owner, state: State, req: HttpRequest, body: Body) -> Reply {
     let draft = TaskDraft::from_json(body.json().await?.as_ref())?;
-    let task = queries::create(&mut *state.conn().await?, &owner.user_id, &draft)
+    let task = queries::create(&mut state.conn().await?, &owner.user_id, &draft)
         .await
         .map_err(unknown_owner)?;
     let location = format!("{}/{}", req.path(), task.id);
@@ -133,7 +133,7 @@ pub async fn get_user_task(task: OwnedTask, state: State) -> Reply {
 }
 
 async fn get_one(task: OwnedTask, state: State) -> Reply {
-    let found = queries::find(&mut *state.conn().await?, &task.user_id, task.id).await?;
+    let found = queries::find(&mut state.conn().await?, &task.user_id, task.id).await?;
     Ok(json(StatusCode::OK, &existing(found)?))
 }
 
@@ -265,7 +265,7 @@ pub async fn delete_user_task(task: OwnedTask, state: State) -> Reply {
 }
 
 async fn remove(task: OwnedTask, state: State) -> Reply {
-    let deleted = queries::delete(&mut *state.conn().await?, &task.user_id, task.id).await?;
+    let deleted = queries::delete(&mut state.conn().await?, &task.user_id, task.id).await?;
     if deleted == 0 {
         return Err(ApiError::NotFound(ErrorCode::TaskNotFound));
     }

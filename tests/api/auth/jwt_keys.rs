@@ -7,7 +7,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use better_auth_actix::auth::jwt::{keys, sign, verify};
 use better_auth_actix::config::{Config, JwtAlg};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::Method;
 use serde::Deserialize;
@@ -48,9 +47,7 @@ async fn kids(app: &TestApp) -> Vec<String> {
 }
 
 async fn verify(app: &TestApp, config: &Config, jwt: &str) -> Option<Claims> {
-    let mut conn = AsyncPgConnection::establish(&app.database_url)
-        .await
-        .unwrap();
+    let mut conn = crate::helpers::database::connect(&app.database_url).await;
     verify::verify_eddsa::<Claims>(&mut conn, jwt, config)
         .await
         .unwrap()
@@ -279,18 +276,18 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
     );
     assert!(verify(&app, &app.config, "not.a.jwt").await.is_none());
 
-    let mut conn = AsyncPgConnection::establish(&app.database_url)
-        .await
-        .unwrap();
+    let mut conn = crate::helpers::database::connect(&app.database_url).await;
     let key = keys::signing_key(&mut conn, &app.config).await.unwrap();
     let row: better_auth_actix::db::models::User = {
         use diesel::{QueryDsl as _, SelectableHelper as _};
         use diesel_async::RunQueryDsl as _;
-        better_auth_actix::db::schema::user::table
-            .select(better_auth_actix::db::models::User::as_select())
-            .first(&mut conn)
-            .await
-            .unwrap()
+        better_auth_actix::db_run!(&mut conn, c => {
+            better_auth_actix::db::schema::user::table
+                .select(better_auth_actix::db::models::User::as_select())
+                .first(c)
+                .await
+                .unwrap()
+        })
     };
     let expired = sign::payload(&row, &app.config, chrono::Utc::now().timestamp() - 3600);
     assert!(

@@ -1,5 +1,9 @@
-//! One PostgreSQL database per test, cloned from a migrated template, and blocking SQL for setting
-//! up and checking what the server stored.
+//! One database per test, cloned from a migrated template, and blocking SQL for setting up and
+//! checking what the server stored.
+//!
+//! `TEST_DATABASE=sqlite` runs every test on a SQLite file of its own (a copy of a migrated
+//! template file); otherwise (`postgres`, the default) on a PostgreSQL database cloned with
+//! `CREATE DATABASE … TEMPLATE`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,14 +25,36 @@ fn admin() -> SyncConn {
         .expect("connect to PostgreSQL as admin")
 }
 
+/// Whether tests run on SQLite (`TEST_DATABASE=sqlite`).
+pub fn sqlite_backend() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|v| v == "sqlite")
+}
+
+/// Whether a test database URL is a SQLite one.
+pub fn is_sqlite(database_url: &str) -> bool {
+    database_url.starts_with("sqlite:")
+}
+
 /// The template's name changes whenever a migration changes, so stale templates are never used.
 fn template_name() -> String {
+    let backend = if sqlite_backend() {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    format!("bat_template_{:x}", migrations_hash(backend))
+}
+
+fn migrations_hash(backend: &str) -> u64 {
     use std::hash::{Hash as _, Hasher as _};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+    let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
         .expect("migrations dir")
-    {
-        let path = entry.expect("entry").path();
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
         for file in ["up.sql", "down.sql"] {
             if let Ok(sql) = std::fs::read_to_string(path.join(file)) {
                 path.file_name().hash(&mut h);
@@ -36,7 +62,85 @@ fn template_name() -> String {
             }
         }
     }
-    format!("bat_template_{:x}", h.finish())
+    h.finish()
+}
+
+/// Runs the migrations of the database a URL names (blocking, on a runtime of its own).
+pub fn migrate_blocking(database_url: &str) -> Vec<String> {
+    off_runtime(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(migrate(database_url))
+    })
+}
+
+/// Runs the migrations of the database a URL names.
+pub async fn migrate(database_url: &str) -> Vec<String> {
+    let database = better_auth_actix::db::Database::parse(database_url).expect("a database URL");
+    better_auth_actix::db::run_migrations(&database)
+        .await
+        .expect("migrate")
+}
+
+/// Where SQLite test files live.
+fn sqlite_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("bat-sqlite-tests");
+    std::fs::create_dir_all(&dir).expect("sqlite test dir");
+    dir
+}
+
+/// The migrated SQLite template file, built once (by whichever test process comes first; the
+/// rename makes it appear whole).
+fn sqlite_template() -> std::path::PathBuf {
+    let path = sqlite_dir().join(format!("{}.db", template_name()));
+    if path.exists() {
+        return path;
+    }
+    let building = sqlite_dir().join(format!(
+        "{}.{}.{}.building",
+        template_name(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let url = format!("sqlite://{}", building.display());
+    migrate_blocking(&url);
+    // Everything into the main file, so that a copy of it alone is the whole database.
+    let mut conn = diesel::SqliteConnection::establish(building.to_str().expect("utf-8"))
+        .expect("open template");
+    diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .expect("checkpoint");
+    drop(conn);
+    std::fs::rename(&building, &path).expect("publish template");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
+    }
+    path
+}
+
+/// A fresh SQLite file, copied from the migrated template. Returns its URL.
+fn fresh_sqlite_file() -> String {
+    let template = sqlite_template();
+    let path = sqlite_dir().join(format!(
+        "bat_{}_{}_{}.db",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        better_auth_actix::auth::crypto::random_string(6, b"abcdefghijklmnopqrstuvwxyz")
+    ));
+    std::fs::copy(template, &path).expect("copy the template");
+    format!("sqlite://{}", path.display())
+}
+
+/// A path for an empty SQLite file (not created).
+fn empty_sqlite_file() -> String {
+    let path = sqlite_dir().join(format!(
+        "bat_empty_{}_{}.db",
+        std::process::id(),
+        better_auth_actix::auth::crypto::random_string(8, b"abcdefghijklmnopqrstuvwxyz")
+    ));
+    format!("sqlite://{}", path.display())
 }
 
 /// Creates (once, under an advisory lock, safe across parallel test processes) the migrated template.
@@ -69,8 +173,7 @@ fn ensure_template() -> String {
             .enable_all()
             .build()
             .expect("runtime");
-        rt.block_on(better_auth_actix::db::run_migrations(&url))
-            .expect("migrate template");
+        rt.block_on(migrate(&url));
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
             .execute(&mut conn)
             .expect("rename");
@@ -90,6 +193,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh database for one test, cloned from the migrated template. Returns its URL.
 pub fn fresh_database() -> String {
+    if sqlite_backend() {
+        return off_runtime(fresh_sqlite_file);
+    }
     off_runtime(|| {
         let template = ensure_template();
         let name = format!(
@@ -107,6 +213,9 @@ pub fn fresh_database() -> String {
 
 /// An empty database (no migrations), for adoption tests.
 pub fn empty_database() -> String {
+    if sqlite_backend() {
+        return empty_sqlite_file();
+    }
     off_runtime(|| {
         let name = format!(
             "bat_empty_{}_{}",
@@ -122,6 +231,14 @@ pub fn empty_database() -> String {
 
 /// Drops a test database, closing whatever still uses it (the server of a finished test).
 pub fn drop_database(database_url: &str) {
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        if path.contains("/bat_") {
+            for suffix in ["", "-wal", "-shm", ".secret"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+        return;
+    }
     let Some(name) = database_url
         .rsplit('/')
         .next()
@@ -138,12 +255,36 @@ pub fn drop_database(database_url: &str) {
     });
 }
 
+/// A blocking connection to a test database, of its backend.
+enum Blocking {
+    Pg(SyncConn),
+    Sqlite(diesel::SqliteConnection),
+}
+
+fn blocking(database_url: &str) -> Blocking {
+    match database_url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let mut conn = diesel::SqliteConnection::establish(path).expect("open the SQLite file");
+            diesel::sql_query("PRAGMA busy_timeout = 5000")
+                .execute(&mut conn)
+                .expect("busy_timeout");
+            diesel::sql_query("PRAGMA foreign_keys = ON")
+                .execute(&mut conn)
+                .expect("foreign_keys");
+            Blocking::Sqlite(conn)
+        }
+        None => Blocking::Pg(SyncConn::establish(database_url).expect("connect")),
+    }
+}
+
 /// Runs SQL (one or more statements) against a test database (blocking; for setup and assertions).
 pub fn sql(database_url: &str, query: &str) {
     off_runtime(|| {
         use diesel::connection::SimpleConnection as _;
-        let mut conn = SyncConn::establish(database_url).expect("connect");
-        conn.batch_execute(query).expect("sql");
+        match blocking(database_url) {
+            Blocking::Pg(mut c) => c.batch_execute(query).expect("sql"),
+            Blocking::Sqlite(mut c) => c.batch_execute(query).expect("sql"),
+        }
     })
 }
 
@@ -155,10 +296,11 @@ pub fn query_text(database_url: &str, query: &str) -> Option<String> {
         value: Option<String>,
     }
     off_runtime(|| {
-        let mut conn = SyncConn::establish(database_url).expect("connect");
-        diesel::sql_query(query)
-            .get_results::<Row>(&mut conn)
-            .expect("query")
+        let rows = match blocking(database_url) {
+            Blocking::Pg(mut c) => diesel::sql_query(query).get_results::<Row>(&mut c),
+            Blocking::Sqlite(mut c) => diesel::sql_query(query).get_results::<Row>(&mut c),
+        };
+        rows.expect("query")
             .into_iter()
             .next()
             .and_then(|r| r.value)
@@ -169,9 +311,18 @@ pub fn query_text(database_url: &str, query: &str) -> Option<String> {
 pub fn count(database_url: &str, from: &str) -> i64 {
     query_text(
         database_url,
-        &format!("SELECT count(*)::text AS value FROM {from}"),
+        &format!("SELECT CAST(count(*) AS TEXT) AS value FROM {from}"),
     )
     .expect("a count")
     .parse()
     .expect("a number")
+}
+
+/// A server-side connection to a test database, for calling the library's queries directly.
+pub async fn connect(database_url: &str) -> better_auth_actix::db::DbConn {
+    let database = better_auth_actix::db::Database::parse(database_url).expect("a database URL");
+    let pools =
+        better_auth_actix::db::build_pools(&database, 1, 1, std::time::Duration::from_secs(5))
+            .expect("a pool");
+    pools.local().get().await.expect("connect")
 }

@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::helpers::database::migrate;
 use crate::helpers::jwt::{hs256, now};
 use crate::helpers::{TestApp, empty_database, query_text, sql, test_config};
 
@@ -32,7 +33,7 @@ async fn the_migration_adopts_an_existing_sqlmodel_task_table_and_keeps_its_rows
          ('second', NULL, true, 'seed-user', '2025-02-01 00:00:00', '2025-02-01 00:00:00'),
          ('other''s', 'x', false, 'someone-else', '2025-03-01 12:00:00', '2025-03-01 12:00:00')",
     );
-    better_auth_actix::db::run_migrations(&url).await.unwrap();
+    migrate(&url).await;
 
     let column_types = query_text(
         &url,
@@ -124,8 +125,8 @@ async fn the_migration_adopts_an_existing_sqlmodel_task_table_and_keeps_its_rows
 #[tokio::test]
 async fn migrating_twice_is_a_no_op() {
     let url = empty_database();
-    let applied = better_auth_actix::db::run_migrations(&url).await.unwrap();
+    let applied = migrate(&url).await;
     assert!(!applied.is_empty());
-    let again = better_auth_actix::db::run_migrations(&url).await.unwrap();
+    let again = migrate(&url).await;
     assert!(again.is_empty());
 }

@@ -1,8 +1,8 @@
 //! The e-mail-change half of `GET /verify-email`: tokens carrying `updateTo`
 //! (`better-auth/src/api/routes/email-verification.ts` `verifyEmail`).
 
+use crate::db::DbConn;
 use actix_web::HttpResponse;
-use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
 use super::super::AuthContext;
@@ -51,7 +51,7 @@ pub async fn confirm_change(
 /// type) resets it and mails a verification link to the new address.
 async fn switch_email(
     state: &AppState,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     claims: &EmailClaims,
     bound: &User,
     callback: Option<&str>,
@@ -95,7 +95,7 @@ fn mail_new_address(
 /// and a signed-in caller must be that user. Also returns the caller's session, if any.
 async fn bound_user(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     claims: &EmailClaims,
 ) -> Result<(User, Option<Caller>), ApiError> {
     let unauthorized = |code| Err(ApiError::Unauthorized(code));
@@ -117,7 +117,7 @@ async fn bound_user(
 
 /// Sets the new address; `None` when it was taken since the link was sent.
 async fn set_email(
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user: &User,
     new_email: &str,
     verified: bool,

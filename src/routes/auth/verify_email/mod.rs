@@ -4,8 +4,8 @@
 
 mod change;
 
+use crate::db::DbConn;
 use actix_web::{HttpRequest, HttpResponse, get};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use serde_json::json;
 
 use super::AuthContext;
@@ -101,7 +101,7 @@ async fn verify_address(
 /// start one, and set its cookie.
 async fn sign_in_verified(
     ctx: &AuthContext,
-    conn: &mut AsyncPgConnection,
+    conn: &mut DbConn,
     user: &User,
     email: &str,
 ) -> Result<(), StoreError> {

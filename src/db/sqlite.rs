@@ -1,0 +1,306 @@
+//! The embedded SQLite backend: a file, opened with Better Auth's pragmas, pooled, and safe on
+//! Actix's current-thread workers.
+//!
+//! diesel-async runs each SQLite statement on the blocking pool (`SyncConnectionWrapper`). Two
+//! things go wrong there when a request is cancelled (a client disconnects, a worker stops):
+//!
+//! - diesel-async's own spawner waits for the statement on drop with `block_in_place`, which
+//!   panics on a current-thread runtime, which every Actix worker is (diesel-async #281).
+//!   [`Spawner`] never waits on drop; it counts the statements still running instead.
+//! - a dropped write transaction would go back to the pool still open, holding SQLite's
+//!   database-wide write lock until that connection is next checked out: every other writer, Node
+//!   included, would wait out `busy_timeout`. [`Pooled`] closes such a connection instead of
+//!   returning it, and SQLite rolls the transaction back at once.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection as _};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection as _, ConnectionError, ConnectionResult};
+use diesel_async::TransactionManager as _;
+use diesel_async::pooled_connection::PoolError;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
+
+/// A SQLite connection usable from async code.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Spawner>;
+
+/// Better Auth's `busy_timeout` (better-sqlite3's default): a writer waits this long for the lock.
+pub const BUSY_TIMEOUT_MS: u32 = 5000;
+
+/// Set on every connection. WAL lets readers run beside the one writer (and is stored in the
+/// file, so a Node Better Auth on the same file gets it too); NORMAL survives a process crash.
+const PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                       PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+diesel::define_sql_function! {
+    /// Unicode lower case, for case-insensitive search (SQLite's own LIKE folds ASCII only).
+    fn casefold(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// Opens the file with the pragmas and the functions queries use.
+pub fn open(path: &Path) -> ConnectionResult<SqliteConnection> {
+    let name = path
+        .to_str()
+        .ok_or_else(|| ConnectionError::BadConnection("the path is not UTF-8".into()))?;
+    let mut conn = SqliteConnection::establish(name)?;
+    conn.batch_execute(PRAGMAS)
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    casefold_utils::register_impl(&mut conn, |text: Option<String>| {
+        text.map(|t| t.to_lowercase())
+    })
+    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// Runs statements on the blocking pool of the runtime at hand, and never waits on drop: a
+/// statement whose caller went away finishes on its own, counted in `in_flight` until it does.
+#[derive(Debug, Clone, Default)]
+pub struct Spawner {
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Counts one statement until the blocking task that runs it ends.
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl SpawnBlocking for Spawner {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, Result<R, Box<dyn Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let running = Running(self.in_flight.clone());
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(move || {
+                    let _running = running;
+                    task()
+                })
+                .map(|joined| joined.map_err(|e| Box::new(e) as Box<dyn Error + Send + Sync>))
+                .boxed(),
+            Err(e) => {
+                drop(running);
+                futures_util::future::ready(Err(Box::new(e) as Box<dyn Error + Send + Sync>))
+                    .boxed()
+            }
+        }
+    }
+
+    fn get_runtime() -> Self {
+        Self::default()
+    }
+}
+
+/// A pooled SQLite connection and the count of its running statements.
+pub struct Conn {
+    conn: SqliteConn,
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl Conn {
+    fn new(conn: SqliteConnection) -> Self {
+        let spawner = Spawner::default();
+        let in_flight = spawner.in_flight.clone();
+        Self {
+            conn: SyncConnectionWrapper::with_runtime(conn, spawner),
+            in_flight,
+        }
+    }
+
+    /// Whether the connection must not be reused: a statement of a cancelled caller still runs,
+    /// or a transaction was left open or broken.
+    fn unusable(&mut self) -> bool {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return true;
+        }
+        // Only now, with no statement running, may the transaction state be read.
+        let status = <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::transaction_manager_status_mut(&mut self.conn);
+        !matches!(status.transaction_depth(), Ok(None))
+    }
+}
+
+/// Opens connections to one file.
+#[derive(Debug)]
+pub struct Manager {
+    path: PathBuf,
+}
+
+impl Manager {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+}
+
+impl managed::Manager for Manager {
+    type Type = Conn;
+    type Error = PoolError;
+
+    async fn create(&self) -> Result<Conn, PoolError> {
+        let path = self.path.clone();
+        let opened = tokio::task::spawn_blocking(move || open(&path))
+            .await
+            .map_err(|e| {
+                PoolError::ConnectionError(ConnectionError::BadConnection(e.to_string()))
+            })?;
+        Ok(Conn::new(opened.map_err(PoolError::ConnectionError)?))
+    }
+
+    async fn recycle(&self, conn: &mut Conn, _: &Metrics) -> RecycleResult<PoolError> {
+        if conn.unusable() {
+            return Err(RecycleError::message(
+                "a cancelled statement or transaction is still open",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The pool of one file.
+pub type SqlitePool = managed::Pool<Manager>;
+
+/// A connection out of the pool. Dropped with a statement still running or a transaction open
+/// (its request was cancelled), it is closed instead of returned, which releases SQLite's lock.
+pub struct Pooled(Option<Object<Manager>>);
+
+impl Pooled {
+    pub fn new(object: Object<Manager>) -> Self {
+        Self(Some(object))
+    }
+
+    /// The connection.
+    #[expect(
+        clippy::expect_used,
+        reason = "the object is only taken out by Drop, after which nothing can call this"
+    )]
+    pub fn conn(&mut self) -> &mut SqliteConn {
+        &mut self.0.as_mut().expect("held until dropped").conn
+    }
+
+    /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock now, waiting up
+    /// to `busy_timeout`, so a transaction that reads and then writes never fails with
+    /// `SQLITE_BUSY` because another connection wrote in between. Nested: a savepoint.
+    pub async fn begin(&mut self) -> diesel::QueryResult<()> {
+        let conn = self.conn();
+        let status = <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::transaction_manager_status_mut(conn);
+        if matches!(status.transaction_depth(), Ok(None)) {
+            conn.spawn_blocking(|c| {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            })
+            .await
+        } else {
+            <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::begin_transaction(
+                conn,
+            )
+            .await
+        }
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(mut object) = self.0.take()
+            && object.unusable()
+        {
+            // Detached from the pool; the connection closes when its last statement ends.
+            drop(Object::take(object));
+        }
+    }
+}
+
+/// Where a `sqlite:` URL points: `sqlite://relative.db`, `sqlite:///absolute.db` or
+/// `sqlite:relative.db`. `None` when the URL is not a SQLite one.
+pub fn path_of(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    Some(PathBuf::from(rest))
+}
+
+/// Opens the file on the blocking pool; for migrations and start-up checks.
+pub async fn open_blocking(path: &Path) -> anyhow::Result<SqliteConnection> {
+    let path = path.to_owned();
+    Ok(tokio::task::spawn_blocking(move || open(&path)).await??)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_relative_and_absolute_files() {
+        assert_eq!(
+            path_of("sqlite://better-auth.db"),
+            Some("better-auth.db".into())
+        );
+        assert_eq!(
+            path_of("sqlite:///var/lib/ba.db"),
+            Some("/var/lib/ba.db".into())
+        );
+        assert_eq!(path_of("sqlite:data/ba.db"), Some("data/ba.db".into()));
+        assert_eq!(path_of("postgres://x/y"), None);
+    }
+
+    #[test]
+    fn every_connection_gets_the_pragmas_and_casefold() {
+        let dir = std::env::temp_dir().join(format!("bat-sqlite-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut conn = open(&dir.join("p.db")).unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let read = |conn: &mut SqliteConnection, sql: &str| {
+            use diesel::RunQueryDsl as _;
+            diesel::sql_query(sql).get_result::<Row>(conn).unwrap().v
+        };
+        assert_eq!(
+            read(
+                &mut conn,
+                "SELECT CAST(timeout AS TEXT) AS v FROM pragma_busy_timeout"
+            ),
+            BUSY_TIMEOUT_MS.to_string()
+        );
+        assert_eq!(
+            read(
+                &mut conn,
+                "SELECT journal_mode AS v FROM pragma_journal_mode"
+            ),
+            "wal"
+        );
+        assert_eq!(
+            read(
+                &mut conn,
+                "SELECT CAST(synchronous AS TEXT) AS v FROM pragma_synchronous"
+            ),
+            "1"
+        );
+        assert_eq!(
+            read(
+                &mut conn,
+                "SELECT CAST(foreign_keys AS TEXT) AS v FROM pragma_foreign_keys"
+            ),
+            "1"
+        );
+        assert_eq!(
+            read(&mut conn, "SELECT casefold('ÉLAN Vital') AS v"),
+            "élan vital"
+        );
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
