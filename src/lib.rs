@@ -1,6 +1,7 @@
 //! better-auth-actix: a drop-in Better Auth 1.7 server and a task API on Actix-web, Diesel and PostgreSQL.
 
 pub mod auth;
+pub mod completion;
 pub mod config;
 pub mod db;
 pub mod error;

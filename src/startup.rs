@@ -67,8 +67,10 @@ impl Application {
                 .wrap(from_fn(crate::transport::body_deadline))
                 .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
                 .wrap(from_fn(crate::transport::close_when_draining))
-                // Outermost: every answer counts, including 429s, CORS refusals and raw-path 404s.
+                // Every answer counts, including 429s, CORS refusals and raw-path 404s.
                 .wrap(from_fn(crate::routes::metrics::record))
+                // Outermost: a client that disconnects never cancels a request's work.
+                .wrap(crate::completion::RunToCompletion)
         })
         .workers(limits.workers)
         .max_connections(limits.max_connections)

@@ -303,4 +303,88 @@ mod tests {
         drop(conn);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// A pool of `size` on a fresh file with one table, on the test's current-thread runtime
+    /// (what every Actix worker is).
+    fn pool(name: &str, size: usize) -> (SqlitePool, PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("bat-sqlite-unit-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.db");
+        let mut conn = open(&path).unwrap();
+        conn.batch_execute("CREATE TABLE IF NOT EXISTS t (v integer NOT NULL)")
+            .unwrap();
+        let pool = SqlitePool::builder(Manager::new(path.clone()))
+            .max_size(size)
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .unwrap();
+        (pool, dir)
+    }
+
+    async fn insert(conn: &mut Pooled, v: i32) -> diesel::QueryResult<usize> {
+        use diesel_async::RunQueryDsl as _;
+        diesel::sql_query(format!("INSERT INTO t (v) VALUES ({v})"))
+            .execute(conn.conn())
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_dropped_write_transaction_releases_the_lock_at_once() {
+        let (pool, dir) = pool("dangle", 2);
+        let mut a = Pooled::new(pool.get().await.unwrap());
+        a.begin().await.unwrap();
+        insert(&mut a, 1).await.unwrap();
+        // The request holding it is cancelled between two statements.
+        drop(a);
+        // Another writer, in the pool or outside it (Node on the same file), gets the lock now,
+        // not after busy_timeout.
+        let started = std::time::Instant::now();
+        let mut b = Pooled::new(pool.get().await.unwrap());
+        b.begin().await.unwrap();
+        insert(&mut b, 2).await.unwrap();
+        let mut outside = open(&dir.join("c.db")).unwrap();
+        drop(b);
+        outside
+            .batch_execute("INSERT INTO t (v) VALUES (3)")
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1000),
+            "waited {:?}",
+            started.elapsed()
+        );
+        // Neither uncommitted write survived.
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        use diesel::RunQueryDsl as _;
+        let rows: Row = diesel::sql_query("SELECT group_concat(v) AS v FROM t")
+            .get_result(&mut outside)
+            .unwrap();
+        assert_eq!(rows.v, "3");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_query_cancelled_mid_flight_neither_panics_nor_comes_back_busy() {
+        use diesel_async::RunQueryDsl as _;
+        let (pool, dir) = pool("cancel", 1);
+        let mut conn = Pooled::new(pool.get().await.unwrap());
+        // A statement that runs for a while on the blocking pool...
+        let slow = diesel::sql_query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) \
+             SELECT count(*) FROM n",
+        );
+        let running = slow.execute(conn.conn());
+        // ...is dropped after it started: diesel-async's own spawner would panic here, on a
+        // current-thread runtime.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(5), running).await;
+        drop(conn);
+        // The connection still running it is not handed out again; the next one works.
+        let mut next = Pooled::new(pool.get().await.unwrap());
+        assert_eq!(insert(&mut next, 1).await.unwrap(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -8,6 +8,7 @@
 )]
 
 mod auth;
+mod cancellation;
 mod cli;
 mod db;
 mod helpers;
