@@ -27,12 +27,18 @@ bash scripts/check-schema.sh
 step "leftover per-test databases"
 psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'bat\_%' AND datname NOT LIKE 'bat\_template\_%'" postgres \
   | while read -r db; do dropdb -h 127.0.0.1 -U postgres --if-exists "$db" 2>/dev/null || true; done
+rm -f "${TMPDIR:-/tmp}"/bat-sqlite-tests/bat_* 2>/dev/null || true
 
-step "Rust tests (unit and integration, one database per test)"
 if command -v cargo-nextest >/dev/null || cargo nextest --version >/dev/null 2>&1; then
+  step "Rust tests on PostgreSQL (unit, fuzz and integration, one database per test)"
   cargo nextest run --no-fail-fast
+  step "Rust integration tests on SQLite (the whole suite, one file per test)"
+  TEST_DATABASE=sqlite cargo nextest run --no-fail-fast -E 'binary(api)'
 else
+  step "Rust tests on PostgreSQL (unit, fuzz and integration, one database per test)"
   cargo test --no-fail-fast
+  step "Rust integration tests on SQLite (the whole suite, one file per test)"
+  TEST_DATABASE=sqlite cargo test --no-fail-fast --test api
 fi
 
 step "release build for the end-to-end suites"
@@ -45,8 +51,12 @@ if [ -f scripts/check-openapi.sh ]; then
 fi
 
 if [ -f tests/interop/package.json ]; then
-  step "Better Auth interop and differential tests (real better-auth npm package)"
+  step "Better Auth interop and differential tests on PostgreSQL (real better-auth npm package)"
   (cd tests/interop && npm test)
+  if grep -q '"test:sqlite"' tests/interop/package.json; then
+    step "Better Auth interop and differential tests on one SQLite file (better-sqlite3)"
+    (cd tests/interop && npm run test:sqlite)
+  fi
 fi
 
 if [ -f frontend-sdk/package.json ]; then
