@@ -205,14 +205,21 @@ impl<'a> SessionStore<'a> {
         Ok(())
     }
 
-    /// `deleteUserSessions` (and the session part of `deleteUser`): the rows, then the revoked-before
-    /// mark, every listed token and the list.
-    pub async fn delete_all_for_user(self, conn: &mut DbConn, user_id: &str) -> Result<()> {
+    /// `deleteUserSessions` (and the session part of `deleteUser`): the rows now; the
+    /// secondary storage's part (the revoked-before mark, every listed token, the list) is
+    /// returned, to be applied once the caller's transaction has committed.
+    pub async fn delete_all_for_user(
+        self,
+        conn: &mut DbConn,
+        user_id: &str,
+    ) -> Result<AfterCommit<'a>> {
         let Some(secondary) = self.secondary() else {
             sessions::delete_all_for_user(conn, user_id).await?;
-            return Ok(());
+            return Ok(AfterCommit { revoke: None });
         };
-        let before = secondary.active(user_id).await?;
+        // Better Auth reads the list and takes the time when it queues the hook.
+        let refs = secondary.active(user_id).await?;
+        let revoked_at = secondary::now_ms();
         match self.kv {
             Some((_, SessionStorageMode::Database)) => {
                 sessions::delete_all_for_user(conn, user_id).await?;
@@ -222,14 +229,46 @@ impl<'a> SessionStore<'a> {
             }
             _ => {}
         }
-        secondary.revoke_all(user_id, before).await?;
-        Ok(())
+        Ok(AfterCommit {
+            revoke: Some(Revocation {
+                secondary,
+                user_id: user_id.to_owned(),
+                refs,
+                revoked_at,
+            }),
+        })
     }
 
     /// `refreshUserSessions` after a user update: the user copy inside every live session.
     pub async fn refresh_user(self, user: &User) -> Result<()> {
         if let Some(secondary) = self.secondary() {
             secondary.rewrite_user(user).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Secondary-storage work that waits for the database transaction around it to commit (Better
+/// Auth's `queueAfterTransactionHook`): a transaction that rolls back never reaches Redis.
+#[must_use = "apply it once the transaction has committed"]
+pub struct AfterCommit<'a> {
+    revoke: Option<Revocation<'a>>,
+}
+
+struct Revocation<'a> {
+    secondary: secondary::Secondary<'a>,
+    user_id: String,
+    refs: Vec<stored::ActiveRef>,
+    revoked_at: i64,
+}
+
+impl AfterCommit<'_> {
+    /// Runs it (after the commit, or at once outside a transaction).
+    pub async fn apply(self) -> Result<()> {
+        if let Some(r) = self.revoke {
+            r.secondary
+                .revoke_all(&r.user_id, r.refs, r.revoked_at)
+                .await?;
         }
         Ok(())
     }

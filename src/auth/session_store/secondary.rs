@@ -28,7 +28,7 @@ pub enum Found {
     Missing,
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -163,16 +163,20 @@ impl Secondary<'_> {
         Ok(sessions)
     }
 
-    /// `deleteCachedUserSessions`: the revoked-before mark (never moved back), each of `refs`
-    /// deleted, and the list rewritten without them.
-    pub async fn revoke_all(&self, user_id: &str, mut refs: Vec<ActiveRef>) -> Result<()> {
-        let revoked_at = now_ms();
+    /// `deleteCachedUserSessions`: the revoked-before mark `revoked_at` (never moved back), each
+    /// of `refs` (the list as it was when the revocation was decided) deleted, and the list
+    /// rewritten without them; a session created since is left alone.
+    pub async fn revoke_all(
+        &self,
+        user_id: &str,
+        refs: Vec<ActiveRef>,
+        revoked_at: i64,
+    ) -> Result<()> {
         let mark = revoked_at.max(self.revoked_before(user_id).await?);
         let key = revoked_key(user_id);
         self.kv
             .set(&key, &mark.to_string(), self.revoked_ttl)
             .await?;
-        refs.extend(self.active(user_id).await?);
         let deleted: std::collections::HashSet<String> =
             refs.into_iter().map(|r| r.token).collect();
         for token in &deleted {

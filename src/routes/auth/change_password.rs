@@ -70,21 +70,25 @@ pub async fn change_password(
     let hash = new_hash(&ctx, user_id, &body).await?;
     let lifetime = ctx.config.session.expires_in;
     let mut conn = ctx.conn().await?;
-    let token = conn
+    let (token, revoked) = conn
         .transaction(async |conn| {
-            if revoke {
-                ctx.sessions().delete_all_for_user(conn, user_id).await?;
-            }
+            let revoked = match revoke {
+                true => Some(ctx.sessions().delete_all_for_user(conn, user_id).await?),
+                false => None,
+            };
             users::update_password(conn, user_id, &hash).await?;
             if !revoke {
-                return Ok::<_, StoreError>(None);
+                return Ok::<_, StoreError>((None, revoked));
             }
             let client = &ctx.request.client;
             let session = ctx.sessions().create(conn, &session.user, client, lifetime);
             let session = session.await?;
-            Ok(Some(session.token))
+            Ok((Some(session.token), revoked))
         })
         .await?;
+    if let Some(revoked) = revoked {
+        revoked.apply().await?;
+    }
     Audit::success("change_password", user_id)
         .revoked_sessions(revoke)
         .log();

@@ -15,7 +15,7 @@ use super::zod::{Kind, link_query, opt};
 use crate::auth::audit::Audit;
 use crate::auth::email::{Template, delete_account_link};
 use crate::auth::password::check_length;
-use crate::auth::session_store::SessionStore;
+use crate::auth::session_store::{AfterCommit, SessionStore};
 use crate::auth::{sessions, users, verification};
 use crate::db::models::User;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -155,14 +155,16 @@ async fn delete_with_token(
     token: &str,
 ) -> Result<(), ApiError> {
     let identifier = verification::delete_account_identifier(token);
-    conn.transaction(async |conn| {
-        let row = state.verifications().consume(conn, &identifier).await?;
-        if row.is_none_or(|row| row.value != user.id) {
-            return Err(ApiError::NotFound(ErrorCode::InvalidToken));
-        }
-        delete_now(state.sessions(), conn, user).await
-    })
-    .await
+    let revoked = conn
+        .transaction(async |conn| {
+            let row = state.verifications().consume(conn, &identifier).await?;
+            if row.is_none_or(|row| row.value != user.id) {
+                return Err(ApiError::NotFound(ErrorCode::InvalidToken));
+            }
+            delete_user_and_sessions(state.sessions(), conn, user).await
+        })
+        .await?;
+    deleted(user, revoked).await
 }
 
 /// `deleteCurrentUser`: the user and its sessions in one transaction (accounts cascade; the
@@ -172,11 +174,25 @@ async fn delete_now(
     conn: &mut DbConn,
     user: &User,
 ) -> Result<(), ApiError> {
-    conn.transaction(async |conn| {
-        users::delete(conn, &user.id).await?;
-        store.delete_all_for_user(conn, &user.id).await
-    })
-    .await?;
+    let revoked = conn
+        .transaction(async |conn| delete_user_and_sessions(store, conn, user).await)
+        .await?;
+    deleted(user, revoked).await
+}
+
+/// The rows of the user and its sessions; the secondary storage's part waits for the commit.
+async fn delete_user_and_sessions<'a>(
+    store: SessionStore<'a>,
+    conn: &mut DbConn,
+    user: &User,
+) -> Result<AfterCommit<'a>, ApiError> {
+    users::delete(conn, &user.id).await?;
+    Ok(store.delete_all_for_user(conn, &user.id).await?)
+}
+
+/// After the commit: the secondary storage forgets the user's sessions.
+async fn deleted(user: &User, revoked: AfterCommit<'_>) -> Result<(), ApiError> {
+    revoked.apply().await?;
     Audit::success("delete_user", &user.id).log();
     Ok(())
 }

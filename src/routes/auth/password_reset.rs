@@ -190,22 +190,23 @@ pub async fn reset_password(
     let hash = ctx.hasher.hash(&body.new_password).await?;
     let revoke = ctx.config.flows.revoke_sessions_on_password_reset;
     let mut conn = ctx.conn().await?;
-    conn.transaction(async |conn| {
-        if ctx
-            .verifications()
-            .consume(conn, &identifier)
-            .await?
-            .is_none()
-        {
-            return Err(ApiError::BadRequest(ErrorCode::InvalidToken));
-        }
-        if revoke {
-            ctx.sessions().delete_all_for_user(conn, &user_id).await?;
-        }
-        accounts::set_credential_password(conn, &user_id, &hash).await?;
-        Ok(())
-    })
-    .await?;
+    let revoked = conn
+        .transaction(async |conn| {
+            let consumed = ctx.verifications().consume(conn, &identifier).await?;
+            if consumed.is_none() {
+                return Err(ApiError::BadRequest(ErrorCode::InvalidToken));
+            }
+            let revoked = match revoke {
+                true => Some(ctx.sessions().delete_all_for_user(conn, &user_id).await?),
+                false => None,
+            };
+            accounts::set_credential_password(conn, &user_id, &hash).await?;
+            Ok(revoked)
+        })
+        .await?;
+    if let Some(revoked) = revoked {
+        revoked.apply().await?;
+    }
     Audit::success("reset_password", &user_id)
         .revoked_sessions(revoke)
         .log();

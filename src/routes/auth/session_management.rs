@@ -105,9 +105,8 @@ pub async fn revoke_sessions(
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let mut conn = ctx.conn().await?;
     let user_id = &request.session.user.id;
-    ctx.sessions()
-        .delete_all_for_user(&mut conn, user_id)
-        .await?;
+    let revoked = ctx.sessions().delete_all_for_user(&mut conn, user_id);
+    revoked.await?.apply().await?;
     ctx.clear_session();
     Ok(web::Json(StatusResponse::OK))
 }
