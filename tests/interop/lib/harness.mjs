@@ -1,14 +1,16 @@
-// Test harness: one fresh PostgreSQL database per test, and real server processes
+// Test harness: one fresh database per test (PostgreSQL, or with INTEROP_DATABASE=sqlite a SQLite
+// file in a temp directory), and real server processes
 // (better-auth-actix = "ours", the Better Auth Node oracle = "node") on random ports,
 // with stdout/stderr captured under an artifacts directory for debugging.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { parseMessage, startSmtpListener } from "./smtp.mjs";
+import { sqliteQuery } from "./sqlite.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const INTEROP_DIR = path.resolve(HERE, "..");
@@ -27,6 +29,22 @@ export const EMAIL_FROM = "Better Auth Interop <no-reply@interop.test>";
 export const ARTIFACTS_DIR =
   process.env.INTEROP_ARTIFACTS ??
   path.join(os.tmpdir(), "ba-interop", `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
+
+/**
+ * Which database the suites run on: "postgres" (default) or "sqlite" (INTEROP_DATABASE=sqlite: every
+ * createDatabase() is a fresh SQLite file, and both servers get `DATABASE_URL=sqlite:///abs/path.db`).
+ */
+export const DB_KIND = (() => {
+  const v = (process.env.INTEROP_DATABASE ?? "postgres").toLowerCase();
+  if (v === "postgres" || v === "postgresql" || v === "pg") return "postgres";
+  if (v === "sqlite") return "sqlite";
+  throw new Error(`INTEROP_DATABASE=${process.env.INTEROP_DATABASE}: expected postgres or sqlite`);
+})();
+
+/** A test's `skip` option: the reason when the suite runs on SQLite, else false. */
+export const skipOnSqlite = (reason) => (DB_KIND === "sqlite" ? `INTEROP_DATABASE=sqlite: ${reason}` : false);
+/** A test's `skip` option: the reason when the suite runs on PostgreSQL, else false. */
+export const skipOnPostgres = (reason) => (DB_KIND === "postgres" ? `INTEROP_DATABASE=postgres: ${reason}` : false);
 
 /** "rust" (default) or "node" (OURS=node: a second oracle stands in for better-auth-actix). */
 export const OURS_KIND = process.env.OURS === "node" ? "node" : "rust";
@@ -96,15 +114,20 @@ async function sweepOrphans() {
 }
 
 /**
- * Creates an empty database; returns `{ name, url, query(sql, params), drop() }`.
- * `query` opens a short-lived connection (the servers keep their own pools).
+ * Creates an empty database (PostgreSQL, or a SQLite file with INTEROP_DATABASE=sqlite); returns
+ * `{ kind, name, url, file?, query(sql, params), queryRaw(sql, params), drop() }`.
+ * `query` opens a short-lived connection (the servers keep their own pools) and answers like pg on
+ * both flavours (see lib/sqlite.mjs: `$1` placeholders; SQLite dates/booleans come back as Date/boolean);
+ * `queryRaw` gives the values exactly as stored (on PostgreSQL the same as `query`).
  */
 export async function createDatabase(label) {
+  if (DB_KIND === "sqlite") return createSqliteDatabase(label);
   await sweepOrphans();
   const name = uniqueDbName(label);
   await admin(`CREATE DATABASE "${name}"`);
   const url = databaseUrl(name);
   const db = {
+    kind: "postgres",
     name,
     url,
     async query(sql, params = []) {
@@ -116,9 +139,54 @@ export async function createDatabase(label) {
         await client.end();
       }
     },
+    queryRaw(sql, params = []) {
+      return db.query(sql, params);
+    },
     async drop() {
       if (process.env.INTEROP_KEEP_DB === "1") return;
       await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+  return db;
+}
+
+const SQLITE_DIR_PREFIX = "ba-it-sqlite-";
+let sqliteSwept = false;
+/** Removes SQLite temp directories of test processes that no longer exist (killed runs). */
+function sweepSqliteOrphans() {
+  if (sqliteSwept || process.env.INTEROP_KEEP_DB === "1") return;
+  sqliteSwept = true;
+  for (const entry of readdirSync(os.tmpdir())) {
+    if (!entry.startsWith(SQLITE_DIR_PREFIX)) continue;
+    const pid = Number(/^ba-it-sqlite-(\d+)-/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !pidAlive(pid)) rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fresh SQLite database: an empty file (0 bytes, a valid empty database) in its own temp directory,
+ * as `sqlite:///abs/path.db`. drop() removes the directory, so also `-wal`, `-shm` and `-journal`.
+ */
+async function createSqliteDatabase(label) {
+  sweepSqliteOrphans();
+  const name = uniqueDbName(label);
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${SQLITE_DIR_PREFIX}${process.pid}-`));
+  const file = path.join(dir, `${name}.db`);
+  writeFileSync(file, "", { flag: "wx" }); // 0 bytes: an empty database, as CREATE DATABASE gives one
+  const db = {
+    kind: "sqlite",
+    name,
+    file,
+    url: `sqlite://${file}`,
+    async query(sql, params = []) {
+      return sqliteQuery(file, sql, params);
+    },
+    async queryRaw(sql, params = []) {
+      return sqliteQuery(file, sql, params, { raw: true });
+    },
+    async drop() {
+      if (process.env.INTEROP_KEEP_DB === "1") return;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return db;
