@@ -34,12 +34,21 @@ export const ARTIFACTS_DIR =
  * Which database the suites run on: "postgres" (default) or "sqlite" (INTEROP_DATABASE=sqlite: every
  * createDatabase() is a fresh SQLite file, and both servers get `DATABASE_URL=sqlite:///abs/path.db`).
  */
-export const DB_KIND = (() => {
-  const v = (process.env.INTEROP_DATABASE ?? "postgres").toLowerCase();
+export const DB_KIND = parseDbKind(process.env.INTEROP_DATABASE ?? "postgres", "INTEROP_DATABASE");
+
+function parseDbKind(value, name) {
+  const v = value.toLowerCase();
   if (v === "postgres" || v === "postgresql" || v === "pg") return "postgres";
   if (v === "sqlite") return "sqlite";
-  throw new Error(`INTEROP_DATABASE=${process.env.INTEROP_DATABASE}: expected postgres or sqlite`);
-})();
+  throw new Error(`${name}=${value}: expected postgres or sqlite`);
+}
+
+/**
+ * Differential only (lib/diff-runner.mjs): the flavour of ours' own database, default DB_KIND.
+ * `OURS=node INTEROP_DATABASE=sqlite INTEROP_OURS_DATABASE=postgres` plays Node-on-PostgreSQL (the
+ * behaviour ours keeps on both backends) against Node-on-SQLite: it shows Node's SQLite quirks.
+ */
+export const OURS_DB_KIND = process.env.INTEROP_OURS_DATABASE ? parseDbKind(process.env.INTEROP_OURS_DATABASE, "INTEROP_OURS_DATABASE") : DB_KIND;
 
 /** A test's `skip` option: the reason when the suite runs on SQLite, else false. */
 export const skipOnSqlite = (reason) => (DB_KIND === "sqlite" ? `INTEROP_DATABASE=sqlite: ${reason}` : false);
@@ -114,14 +123,15 @@ async function sweepOrphans() {
 }
 
 /**
- * Creates an empty database (PostgreSQL, or a SQLite file with INTEROP_DATABASE=sqlite); returns
+ * Creates an empty database (PostgreSQL, or a SQLite file with INTEROP_DATABASE=sqlite; `kind`
+ * overrides the flavour); returns
  * `{ kind, name, url, file?, query(sql, params), queryRaw(sql, params), drop() }`.
  * `query` opens a short-lived connection (the servers keep their own pools) and answers like pg on
  * both flavours (see lib/sqlite.mjs: `$1` placeholders; SQLite dates/booleans come back as Date/boolean);
  * `queryRaw` gives the values exactly as stored (on PostgreSQL the same as `query`).
  */
-export async function createDatabase(label) {
-  if (DB_KIND === "sqlite") return createSqliteDatabase(label);
+export async function createDatabase(label, { kind = DB_KIND } = {}) {
+  if (kind === "sqlite") return createSqliteDatabase(label);
   await sweepOrphans();
   const name = uniqueDbName(label);
   await admin(`CREATE DATABASE "${name}"`);
