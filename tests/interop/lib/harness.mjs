@@ -3,7 +3,7 @@
 // (better-auth-actix = "ours", the Better Auth Node oracle = "node") on random ports,
 // with stdout/stderr captured under an artifacts directory for debugging.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -215,6 +215,39 @@ export function freePort() {
   });
 }
 
+const PORT_LOCKS = path.join(os.tmpdir(), "ba-interop-ports");
+const PORT_LOCK_TTL_MS = 10 * 60_000;
+
+/**
+ * A free port no other test process of this suite has just been handed: between freePort() and the
+ * child's listen() the port is free again, and a parallel test file (--test-concurrency=2) could get
+ * the same one from the kernel; its server would then answer our health check while ours dies with
+ * EADDRINUSE. A lock file per port (`$TMPDIR/ba-interop-ports/<port>`, holding the pid) prevents that;
+ * release() removes it once the server has stopped. Stale locks (dead pid, or older than 10 min) are taken over.
+ */
+async function reservePort() {
+  mkdirSync(PORT_LOCKS, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const lock = path.join(PORT_LOCKS, String(port));
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+    } catch (err) {
+      if (err.code !== "EEXIST" || attempt > 50) throw err;
+      let stale = false;
+      try {
+        const owner = Number(readFileSync(lock, "utf8"));
+        stale = !pidAlive(owner) || Date.now() - statSync(lock).mtimeMs > PORT_LOCK_TTL_MS;
+      } catch {
+        stale = true;
+      }
+      if (!stale) continue;
+      writeFileSync(lock, String(process.pid));
+    }
+    return { port, release: () => rmSync(lock, { force: true }) };
+  }
+}
+
 function tail(file, lines = 40) {
   try {
     return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
@@ -302,7 +335,7 @@ export function decodeMail(message) {
  * Resolves to `{ kind, baseUrl, authUrl, port, pid, logFile, outboxFile, smtp, mails(), waitForMails(), waitForMail(), stop() }`.
  */
 export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env = {}, passwordHasher, migrate = true, smtp: withSmtp = true, timeoutMs = 30_000 } = {}) {
-  const port = await freePort();
+  const { port, release: releasePort } = await reservePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = artifactsDir();
   const stem = `${label}-${port}`;
@@ -330,6 +363,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
   } else if (kind === "rust") {
     command = oursBinary();
     if (!existsSync(command)) {
+      releasePort();
       await smtp?.close();
       throw new Error(`better-auth-actix binary not found at ${command}; build it (cargo build --release) or set BA_BIN, or run with OURS=node`);
     }
@@ -347,6 +381,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
       ...env,
     };
   } else {
+    releasePort();
     await smtp?.close();
     throw new Error(`unknown server kind ${kind}`);
   }
@@ -399,11 +434,14 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
         clearTimeout(timer);
       }
       log.end();
+      releasePort();
       await smtp?.close();
     },
   };
   try {
     await waitHealthy(baseUrl, child, logFile, timeoutMs);
+    // Listening now: the port is the child's, nobody else can be handed it.
+    releasePort();
   } catch (err) {
     await server.stop();
     throw err;
