@@ -5,6 +5,10 @@
 // difference only when ours did the documented thing. args = { ours, oracle, oursRaw, oracleRaw,
 // request }: normalized records (lib/normalize.mjs), raw responses (lib/http.mjs rawRequest) and the
 // request sent to ours. Anything not covered here is a finding (see FINDINGS.md).
+// An entry with `databases` applies only when the oracle runs on one of those flavours
+// (INTEROP_DATABASE): the SQLite entries are Better Auth-on-better-sqlite3 quirks, where ours keeps
+// its PostgreSQL behaviour on both backends. They were found by playing Node-on-PostgreSQL as "ours"
+// against Node-on-SQLite (OURS=node INTEROP_DATABASE=sqlite INTEROP_OURS_DATABASE=postgres).
 
 const isEnvelope = (body, code) =>
   body !== null && typeof body === "object" && typeof body.message === "string" && (code === undefined || body.code === code);
@@ -13,6 +17,57 @@ const isEnvelope = (body, code) =>
 export function sameExcept(a, b, keys) {
   const strip = (r) => Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+/**
+ * The SQLite REAL text a JS value becomes in a TEXT column through better-sqlite3 (numbers bind as
+ * REAL, booleans as 1/0): 5 → "5.0", true → "1.0". `oursValue` is what ours (PostgreSQL behaviour) stored.
+ */
+const isSqliteRealTextOf = (oracleValue, oursValue) => {
+  const m = /^(-?\d+)\.0$/.exec(oracleValue);
+  if (!m) return false;
+  return oursValue === m[1] || (m[1] === "1" && oursValue === "true") || (m[1] === "0" && oursValue === "false");
+};
+
+const NAME_IN_TEXT = /"name":"((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * Walks two records in parallel and, wherever the oracle has a user `name` in SQLite's REAL text
+ * ("5.0") and ours has the PostgreSQL text ("5") at the same place, puts ours' value into the oracle
+ * record — as an object member, or inside a string holding JSON (decoded cache cookies, JWT payloads).
+ * Returns true if it changed anything.
+ */
+function reconcileRealTextNames(oracle, ours) {
+  let changed = false;
+  const fixString = (o, n) => {
+    const theirs = [...n.matchAll(NAME_IN_TEXT)].map((m) => m[1]);
+    let i = 0;
+    return o.replace(NAME_IN_TEXT, (whole, value) => {
+      const mine = theirs[i++];
+      if (mine === undefined || !isSqliteRealTextOf(value, mine)) return whole;
+      changed = true;
+      return `"name":"${mine}"`;
+    });
+  };
+  const walk = (o, n) => {
+    if (Array.isArray(o) && Array.isArray(n)) {
+      for (let i = 0; i < Math.min(o.length, n.length); i++) {
+        if (typeof o[i] === "string" && typeof n[i] === "string") o[i] = fixString(o[i], n[i]);
+        else walk(o[i], n[i]);
+      }
+    } else if (o && n && typeof o === "object" && typeof n === "object") {
+      for (const k of Object.keys(o)) {
+        if (!(k in n)) continue;
+        if (k === "name" && typeof o[k] === "string" && typeof n[k] === "string" && isSqliteRealTextOf(o[k], n[k])) {
+          o[k] = n[k];
+          changed = true;
+        } else if (typeof o[k] === "string" && typeof n[k] === "string") o[k] = fixString(o[k], n[k]);
+        else walk(o[k], n[k]);
+      }
+    }
+  };
+  walk(oracle, ours);
+  return changed;
 }
 
 const exposeList = (v) => (v ?? "").split(",").map((x) => x.trim().toLowerCase()).filter(Boolean);
@@ -119,5 +174,31 @@ export const ALLOWED_DIFFERENCES = [
       if (/<script>|<b>/i.test(oursRaw.text)) return false;
       return true;
     },
+  },
+  // --- Better Auth on SQLite (better-sqlite3) only -----------------------------------------------
+  {
+    id: "sqlite-stores-unstorable-text",
+    databases: ["sqlite"],
+    step: /text the database refuses/,
+    reason:
+      "On SQLite nothing refuses a NUL character or a 2,800-character e-mail address (TEXT holds NUL, and a unique index has " +
+      "no row-size limit), so Better Auth on better-sqlite3 creates the user (200). Ours keeps its PostgreSQL behaviour on both " +
+      "backends: it refuses them (400 VALIDATION_ERROR naming the member; Node on PostgreSQL: 422 FAILED_TO_CREATE_USER) and stores nothing.",
+    accept: ({ ours, oracle }) =>
+      oracle.status === 200 &&
+      ours.cookies.length === 0 &&
+      ((ours.status === 400 && isEnvelope(ours.body, "VALIDATION_ERROR") && /^\[body\.(name|image|email)\] /.test(ours.body.message)) ||
+        (ours.status === 422 && isEnvelope(ours.body, "FAILED_TO_CREATE_USER"))),
+  },
+  {
+    id: "sqlite-real-text-name",
+    databases: ["sqlite"],
+    step: /update-user, verify-password .*› (update-user: |get-session: reflects update-user)/,
+    reason:
+      "update-user with a non-string name: Better Auth does not validate the type, and better-sqlite3 binds a JS number as REAL " +
+      "(and a boolean as 1), which a TEXT column stores as '5.0' ('1.0' for true). On PostgreSQL the same request stores '5' " +
+      "('true'). Ours keeps the PostgreSQL text on both backends; the difference shows wherever the name is read back " +
+      "(the session_data cache, set-auth-jwt, get-session).",
+    reconcile: ({ ours, oracle }) => reconcileRealTextNames(oracle, ours),
   },
 ];

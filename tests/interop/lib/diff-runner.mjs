@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ALLOWED_DIFFERENCES } from "./allowed-differences.mjs";
 import { CookieJar, rawRequest } from "./http.mjs";
-import { OURS_KIND, SECRET, createDatabase, saveArtifact, startOracle, startOurs } from "./harness.mjs";
+import { DB_KIND, OURS_DB_KIND, OURS_KIND, SECRET, createDatabase, saveArtifact, startOracle, startOurs } from "./harness.mjs";
 import { Normalizer, lineDiff, render } from "./normalize.mjs";
 
 export const USER_AGENT = "better-auth-interop/1.0";
@@ -229,7 +229,7 @@ export function compareStep(title, ours, node) {
   const applied = [];
   if (node.record && ours.record) {
     const args = { ours: structuredClone(ours.record), oracle: structuredClone(node.record), oursRaw: ours.response, oracleRaw: node.response, request: ours.request };
-    const matching = ALLOWED_DIFFERENCES.filter((d) => d.step.test(`${title} › ${ours.name}`));
+    const matching = ALLOWED_DIFFERENCES.filter((d) => d.step.test(`${title} › ${ours.name}`) && (!d.databases || d.databases.includes(DB_KIND)));
     for (const d of matching) if (d.reconcile?.(args)) applied.push(d);
     const expected = render(args.oracle);
     const actual = render(args.ours);
@@ -261,7 +261,7 @@ export function diffScenario(title, steps, options = {}) {
     let ours;
     let node;
     before(async () => {
-      const [dbOurs, dbNode] = await Promise.all([createDatabase("diff_ours"), createDatabase("diff_node")]);
+      const [dbOurs, dbNode] = await Promise.all([createDatabase("diff_ours", { kind: OURS_DB_KIND }), createDatabase("diff_node", { kind: DB_KIND })]);
       sides.dbs = [dbOurs, dbNode];
       const [sOurs, sNode] = await Promise.all([
         startOurs({ databaseUrl: dbOurs.url, label: `diff-ours-${OURS_KIND}`, env: OURS_KIND === "node" ? options.oracleEnv : options.oursEnv }),

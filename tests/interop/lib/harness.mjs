@@ -1,14 +1,16 @@
-// Test harness: one fresh PostgreSQL database per test, and real server processes
+// Test harness: one fresh database per test (PostgreSQL, or with INTEROP_DATABASE=sqlite a SQLite
+// file in a temp directory), and real server processes
 // (better-auth-actix = "ours", the Better Auth Node oracle = "node") on random ports,
 // with stdout/stderr captured under an artifacts directory for debugging.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { parseMessage, startSmtpListener } from "./smtp.mjs";
+import { sqliteQuery } from "./sqlite.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const INTEROP_DIR = path.resolve(HERE, "..");
@@ -27,6 +29,31 @@ export const EMAIL_FROM = "Better Auth Interop <no-reply@interop.test>";
 export const ARTIFACTS_DIR =
   process.env.INTEROP_ARTIFACTS ??
   path.join(os.tmpdir(), "ba-interop", `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
+
+/**
+ * Which database the suites run on: "postgres" (default) or "sqlite" (INTEROP_DATABASE=sqlite: every
+ * createDatabase() is a fresh SQLite file, and both servers get `DATABASE_URL=sqlite:///abs/path.db`).
+ */
+export const DB_KIND = parseDbKind(process.env.INTEROP_DATABASE ?? "postgres", "INTEROP_DATABASE");
+
+function parseDbKind(value, name) {
+  const v = value.toLowerCase();
+  if (v === "postgres" || v === "postgresql" || v === "pg") return "postgres";
+  if (v === "sqlite") return "sqlite";
+  throw new Error(`${name}=${value}: expected postgres or sqlite`);
+}
+
+/**
+ * Differential only (lib/diff-runner.mjs): the flavour of ours' own database, default DB_KIND.
+ * `OURS=node INTEROP_DATABASE=sqlite INTEROP_OURS_DATABASE=postgres` plays Node-on-PostgreSQL (the
+ * behaviour ours keeps on both backends) against Node-on-SQLite: it shows Node's SQLite quirks.
+ */
+export const OURS_DB_KIND = process.env.INTEROP_OURS_DATABASE ? parseDbKind(process.env.INTEROP_OURS_DATABASE, "INTEROP_OURS_DATABASE") : DB_KIND;
+
+/** A test's `skip` option: the reason when the suite runs on SQLite, else false. */
+export const skipOnSqlite = (reason) => (DB_KIND === "sqlite" ? `INTEROP_DATABASE=sqlite: ${reason}` : false);
+/** A test's `skip` option: the reason when the suite runs on PostgreSQL, else false. */
+export const skipOnPostgres = (reason) => (DB_KIND === "postgres" ? `INTEROP_DATABASE=postgres: ${reason}` : false);
 
 /** "rust" (default) or "node" (OURS=node: a second oracle stands in for better-auth-actix). */
 export const OURS_KIND = process.env.OURS === "node" ? "node" : "rust";
@@ -96,15 +123,21 @@ async function sweepOrphans() {
 }
 
 /**
- * Creates an empty database; returns `{ name, url, query(sql, params), drop() }`.
- * `query` opens a short-lived connection (the servers keep their own pools).
+ * Creates an empty database (PostgreSQL, or a SQLite file with INTEROP_DATABASE=sqlite; `kind`
+ * overrides the flavour); returns
+ * `{ kind, name, url, file?, query(sql, params), queryRaw(sql, params), drop() }`.
+ * `query` opens a short-lived connection (the servers keep their own pools) and answers like pg on
+ * both flavours (see lib/sqlite.mjs: `$1` placeholders; SQLite dates/booleans come back as Date/boolean);
+ * `queryRaw` gives the values exactly as stored (on PostgreSQL the same as `query`).
  */
-export async function createDatabase(label) {
+export async function createDatabase(label, { kind = DB_KIND } = {}) {
+  if (kind === "sqlite") return createSqliteDatabase(label);
   await sweepOrphans();
   const name = uniqueDbName(label);
   await admin(`CREATE DATABASE "${name}"`);
   const url = databaseUrl(name);
   const db = {
+    kind: "postgres",
     name,
     url,
     async query(sql, params = []) {
@@ -116,9 +149,54 @@ export async function createDatabase(label) {
         await client.end();
       }
     },
+    queryRaw(sql, params = []) {
+      return db.query(sql, params);
+    },
     async drop() {
       if (process.env.INTEROP_KEEP_DB === "1") return;
       await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+  return db;
+}
+
+const SQLITE_DIR_PREFIX = "ba-it-sqlite-";
+let sqliteSwept = false;
+/** Removes SQLite temp directories of test processes that no longer exist (killed runs). */
+function sweepSqliteOrphans() {
+  if (sqliteSwept || process.env.INTEROP_KEEP_DB === "1") return;
+  sqliteSwept = true;
+  for (const entry of readdirSync(os.tmpdir())) {
+    if (!entry.startsWith(SQLITE_DIR_PREFIX)) continue;
+    const pid = Number(/^ba-it-sqlite-(\d+)-/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !pidAlive(pid)) rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fresh SQLite database: an empty file (0 bytes, a valid empty database) in its own temp directory,
+ * as `sqlite:///abs/path.db`. drop() removes the directory, so also `-wal`, `-shm` and `-journal`.
+ */
+async function createSqliteDatabase(label) {
+  sweepSqliteOrphans();
+  const name = uniqueDbName(label);
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${SQLITE_DIR_PREFIX}${process.pid}-`));
+  const file = path.join(dir, `${name}.db`);
+  writeFileSync(file, "", { flag: "wx" }); // 0 bytes: an empty database, as CREATE DATABASE gives one
+  const db = {
+    kind: "sqlite",
+    name,
+    file,
+    url: `sqlite://${file}`,
+    async query(sql, params = []) {
+      return sqliteQuery(file, sql, params);
+    },
+    async queryRaw(sql, params = []) {
+      return sqliteQuery(file, sql, params, { raw: true });
+    },
+    async drop() {
+      if (process.env.INTEROP_KEEP_DB === "1") return;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return db;
@@ -135,6 +213,39 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+const PORT_LOCKS = path.join(os.tmpdir(), "ba-interop-ports");
+const PORT_LOCK_TTL_MS = 10 * 60_000;
+
+/**
+ * A free port no other test process of this suite has just been handed: between freePort() and the
+ * child's listen() the port is free again, and a parallel test file (--test-concurrency=2) could get
+ * the same one from the kernel; its server would then answer our health check while ours dies with
+ * EADDRINUSE. A lock file per port (`$TMPDIR/ba-interop-ports/<port>`, holding the pid) prevents that;
+ * release() removes it once the server has stopped. Stale locks (dead pid, or older than 10 min) are taken over.
+ */
+async function reservePort() {
+  mkdirSync(PORT_LOCKS, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const lock = path.join(PORT_LOCKS, String(port));
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+    } catch (err) {
+      if (err.code !== "EEXIST" || attempt > 50) throw err;
+      let stale = false;
+      try {
+        const owner = Number(readFileSync(lock, "utf8"));
+        stale = !pidAlive(owner) || Date.now() - statSync(lock).mtimeMs > PORT_LOCK_TTL_MS;
+      } catch {
+        stale = true;
+      }
+      if (!stale) continue;
+      writeFileSync(lock, String(process.pid));
+    }
+    return { port, release: () => rmSync(lock, { force: true }) };
+  }
 }
 
 function tail(file, lines = 40) {
@@ -224,7 +335,7 @@ export function decodeMail(message) {
  * Resolves to `{ kind, baseUrl, authUrl, port, pid, logFile, outboxFile, smtp, mails(), waitForMails(), waitForMail(), stop() }`.
  */
 export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env = {}, passwordHasher, migrate = true, smtp: withSmtp = true, timeoutMs = 30_000 } = {}) {
-  const port = await freePort();
+  const { port, release: releasePort } = await reservePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = artifactsDir();
   const stem = `${label}-${port}`;
@@ -252,6 +363,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
   } else if (kind === "rust") {
     command = oursBinary();
     if (!existsSync(command)) {
+      releasePort();
       await smtp?.close();
       throw new Error(`better-auth-actix binary not found at ${command}; build it (cargo build --release) or set BA_BIN, or run with OURS=node`);
     }
@@ -269,6 +381,7 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
       ...env,
     };
   } else {
+    releasePort();
     await smtp?.close();
     throw new Error(`unknown server kind ${kind}`);
   }
@@ -321,11 +434,14 @@ export async function startServer(kind, { databaseUrl: dbUrl, label = kind, env 
         clearTimeout(timer);
       }
       log.end();
+      releasePort();
       await smtp?.close();
     },
   };
   try {
     await waitHealthy(baseUrl, child, logFile, timeoutMs);
+    // Listening now: the port is the child's, nobody else can be handed it.
+    releasePort();
   } catch (err) {
     await server.stop();
     throw err;

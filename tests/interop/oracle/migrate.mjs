@@ -2,8 +2,9 @@
 // Runs Better Auth's own migrator (the planner behind `npx @better-auth/cli migrate`)
 // against $DATABASE_URL with the oracle configuration. Usage:
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/db node oracle/migrate.mjs [--print]
+//   DATABASE_URL=sqlite:///abs/path.db node oracle/migrate.mjs [--print]
 import { getMigrations } from "better-auth/db/migration";
-import { oracleOptions } from "./options.mjs";
+import { closeDatabase, oracleOptions } from "./options.mjs";
 
 /** Creates every missing Better Auth table/column/index on the database in `env.DATABASE_URL`. */
 export async function migrate(env = process.env, { print = false } = {}) {
@@ -14,7 +15,7 @@ export async function migrate(env = process.env, { print = false } = {}) {
     await runMigrations();
     return { created: toBeCreated.map((t) => t.table), added: toBeAdded.map((t) => t.table) };
   } finally {
-    await options.database.end();
+    await closeDatabase(options.database);
   }
 }
 

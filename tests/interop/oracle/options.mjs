@@ -2,10 +2,28 @@
 // that configure better-auth-actix (see tests/interop/README.md).
 import { appendFileSync } from "node:fs";
 import pg from "pg";
+import Database from "better-sqlite3";
 import { bearer, jwt } from "better-auth/plugins";
 import { redisStorage } from "@better-auth/redis-storage";
 import { Redis } from "ioredis";
 import { sendMail } from "./smtp-client.mjs";
+import { isSqliteUrl, sqlitePath } from "../lib/sqlite.mjs";
+
+/**
+ * The database handle Better Auth gets for DATABASE_URL: a `pg.Pool` for postgres:// URLs, a
+ * better-sqlite3 `Database` for sqlite:// ones (`sqlite:///abs/path.db` → `/abs/path.db`,
+ * `sqlite://rel.db` → `rel.db`), opened with better-sqlite3's defaults as a Better Auth app would.
+ */
+export function openDatabase(url) {
+  if (isSqliteUrl(url)) return new Database(sqlitePath(url));
+  return new pg.Pool({ connectionString: url, max: 5 });
+}
+
+/** Closes what openDatabase returned (pg.Pool#end or better-sqlite3 Database#close). */
+export async function closeDatabase(database) {
+  if (typeof database?.end === "function") await database.end();
+  else if (typeof database?.close === "function" && database.open !== false) database.close();
+}
 
 /** Comma list → trimmed, non-empty entries. */
 export function splitList(value) {
@@ -63,7 +81,7 @@ async function deliver(kind, { user, url, token, newEmail }, env = process.env) 
  */
 export function oracleOptions(env = process.env) {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is required");
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 });
+  const database = openDatabase(env.DATABASE_URL);
   const session = {
     // SESSION_COOKIE_CACHE=compact|jwt|jwe (as ours): session.cookieCache with the same max age and version.
     ...(env.SESSION_COOKIE_CACHE && env.SESSION_COOKIE_CACHE !== "off"
@@ -81,7 +99,7 @@ export function oracleOptions(env = process.env) {
     ...(env.SESSION_PRESERVE_IN_DATABASE === "true" ? { preserveSessionInDatabase: true } : {}),
   };
   return {
-    database: pool,
+    database,
     // SECONDARY_STORAGE_URL (+ SECONDARY_STORAGE_PREFIX), as ours: the official @better-auth/redis-storage on ioredis.
     ...(env.SECONDARY_STORAGE_URL
       ? {

@@ -57,7 +57,7 @@ async function mintedByOneUsedByTheOther(servers, first, second, envelope) {
       assert.equal(payload.sub, user.id);
     }
   }
-  const { rows: after } = await db.query(`SELECT count(*)::int AS n FROM "jwks"`);
+  const { rows: after } = await db.query(`SELECT CAST(count(*) AS integer) AS n FROM "jwks"`);
   assert.equal(after[0].n, 1, "nobody minted a second key");
 }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { getMigrations } from "better-auth/db/migration";
-import { oracleOptions } from "../oracle/options.mjs";
+import { closeDatabase, oracleOptions } from "../oracle/options.mjs";
 import { BA_TABLES, describeSchema, listTables, snapshotRows } from "../lib/db-inspect.mjs";
 import { OURS_KIND, SECRET, createDatabase, runBetterAuthMigrator, startOracle, startOurs } from "../lib/harness.mjs";
 import { rawRequest } from "../lib/http.mjs";
@@ -60,7 +60,7 @@ async function betterAuthPendingMigrations(url) {
       unsafeChanges: m.unsafeChanges ?? [],
     };
   } finally {
-    await options.database.end();
+    await closeDatabase(options.database);
   }
 }
 
@@ -101,6 +101,7 @@ describe("shared database: ours migrates, Node oracle joins", () => {
       assert.deepEqual(byName(actual.columns), byName(expected.columns), "columns (name, type, nullability, default)");
       assert.deepEqual(actual.constraints, expected.constraints, "constraints (pk, unique, fk with ON DELETE CASCADE)");
       assert.deepEqual(actual.indexes, expected.indexes, "indexes");
+      assert.deepEqual(actual.ddl, expected.ddl, "SQLite: the sqlite_master entries, byte for byte (undefined on PostgreSQL)");
       assert.deepEqual(actual.columns, expected.columns, "column order (pg_dump/diesel print-schema parity)");
     } finally {
       await reference.drop();
@@ -297,7 +298,7 @@ describe("shared database: ours adopts a database created by Better Auth's migra
     assert.equal(mine.status, 200, mine.text);
     const onNode = await verifyWithJwks(oracle.baseUrl, mine.json.token, { issuer: ours.baseUrl, audience: ours.baseUrl });
     assert.equal(onNode.protectedHeader.kid, rows[0].id, "ours decrypted and used Node's private key");
-    const { rows: after } = await db.query(`SELECT count(*)::int AS n FROM "jwks"`);
+    const { rows: after } = await db.query(`SELECT CAST(count(*) AS integer) AS n FROM "jwks"`);
     assert.equal(after[0].n, 1, "no second key minted");
   });
 
