@@ -3,7 +3,9 @@
 # same options) for the auth routes, against the seed's backend (bench/peers/fastapi: FastAPI + SQLModel
 # on asyncpg + PyJWT, 2 uvicorn workers) for the task API, and against PostgreSQL's own limit
 # (`pgbench -S -M prepared`, same concurrency). Every scenario runs interleaved, A B A B, each side on a
-# fresh database; the table gives each side's mean req/s and p99 and the ratio.
+# fresh database; the table gives each side's mean req/s and p99 and the ratio. The SQLite rows run ours on
+# an embedded file against Better Auth on better-sqlite3 (auth) and against the FastAPI peer on PostgreSQL
+# (tasks; the seed's backend has no SQLite flavour), both with synchronous=NORMAL in WAL mode on ours.
 # Usage: bash bench/compare.sh [duration per run, default 10s]
 # BA_BIN=path skips the release build. Needs wrk (installed from Debian when missing), Node 20 and
 # python3 (the peers are installed into $CARGO_TARGET_DIR/bench-venv and tests/interop/node_modules).
@@ -65,6 +67,15 @@ pid_fastapi=$(cd bench/peers/fastapi && start fastapi env BETTER_AUTH_SECRET="$s
   DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/$fastapi_db" \
   "$venv/bin/uvicorn" app:app --host 127.0.0.1 --port "$p_fastapi" --workers 2 --log-level warning)
 pids+=("$pid_node_cache" "$pid_fastapi")
+lite="$tmp/sqlite"; mkdir -p "$lite"; : > "$lite/node.db"
+p_ours_lite=$(free_port) p_node_lite=$(free_port)
+pid_ours_lite=$(start ours-sqlite env "${common_env[@]}" DATABASE_URL="sqlite://$lite/ours.db" PORT="$p_ours_lite" \
+  BETTER_AUTH_URL="http://127.0.0.1:$p_ours_lite" DATABASE_POOL_SIZE=16 "$bin" serve)
+pid_node_lite=$(start node-sqlite env "${common_env[@]}" DATABASE_URL="sqlite://$lite/node.db" PORT="$p_node_lite" \
+  BETTER_AUTH_URL="http://127.0.0.1:$p_node_lite" NODE_ENV=development node tests/interop/oracle/server.mjs)
+pids+=("$pid_ours_lite" "$pid_node_lite")
+wait_up "http://127.0.0.1:$p_ours_lite/health"
+wait_up "http://127.0.0.1:$p_node_lite/health"
 wait_up "http://127.0.0.1:$p_ours_cache/health"
 wait_up "http://127.0.0.1:$p_node_cache/health"
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p_fastapi/api/tasks" && break; sleep 0.2; done
@@ -90,15 +101,19 @@ ours_cache_cookie=$(sign_in "$p_ours_cache")
 node_cache_cookie=$(sign_in "$p_node_cache")
 jwt=$(python3 bench/mint-hs256.py "$secret" "$ours_user")
 task_body='{"title":"Benchmark task","description":"twenty of these","priority":"high","tags":["bench"]}'
-seed_tasks() { # port -> id of the last task created
-  local id
+seed_tasks() { # port [jwt] -> id of the last task created
+  local id token="${2:-$jwt}"
   for _ in $(seq 1 20); do
-    id=$(curl -sf "http://127.0.0.1:$1/api/tasks" -H "authorization: Bearer $jwt" -H 'content-type: application/json' \
+    id=$(curl -sf "http://127.0.0.1:$1/api/tasks" -H "authorization: Bearer $token" -H 'content-type: application/json' \
       -d "$task_body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || return 1
   done
   echo "$id"
 }
 ours_task=$(seed_tasks "$p_ours")
+IFS=$'\t' read -r lite_cookie _ lite_user < <(sign_up "$p_ours_lite")
+IFS=$'\t' read -r node_lite_cookie _ _ < <(sign_up "$p_node_lite")
+jwt_lite=$(python3 bench/mint-hs256.py "$secret" "$lite_user")
+lite_task=$(seed_tasks "$p_ours_lite" "$jwt_lite")
 fastapi_task=$(seed_tasks "$p_fastapi")
 [ -n "$ours_task" ] && [ -n "$fastapi_task" ] || { echo "could not create the tasks" >&2; exit 1; }
 
@@ -152,6 +167,7 @@ compare() { # name, peer name, ours args (|-separated), peer args (|-separated)
   echo "${rows[-1]}" >&2
 }
 
+ol="http://127.0.0.1:$p_ours_lite" nl="http://127.0.0.1:$p_node_lite"
 o="http://127.0.0.1:$p_ours" oc="http://127.0.0.1:$p_ours_cache" n="http://127.0.0.1:$p_node" nc="http://127.0.0.1:$p_node_cache" f="http://127.0.0.1:$p_fastapi"
 compare "GET get-session, cookie, cache off" "Better Auth" "-H|cookie: $ours_cookie|$o/api/auth/get-session" "-H|cookie: $node_cookie|$n/api/auth/get-session"
 compare "GET get-session, bearer, cache off" "Better Auth" "-H|authorization: Bearer $ours_token|$o/api/auth/get-session" "-H|authorization: Bearer $node_token|$n/api/auth/get-session"
@@ -160,6 +176,11 @@ compare "GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI" "-H|authorization: Bear
 compare "GET /api/tasks/{id}" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
 compare "POST /api/tasks" "FastAPI" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$o/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"
 compare "PATCH /api/tasks/{id}/complete" "FastAPI" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task/complete" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task/complete"
+compare "SQLite: GET get-session, cookie, cache off" "Better Auth on SQLite" "-H|cookie: $lite_cookie|$ol/api/auth/get-session" "-H|cookie: $node_lite_cookie|$nl/api/auth/get-session"
+compare "SQLite: GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI (PostgreSQL)" "-H|authorization: Bearer $jwt_lite|$ol/api/tasks" "-H|authorization: Bearer $jwt|$f/api/tasks"
+compare "SQLite: GET /api/tasks/{id}" "FastAPI (PostgreSQL)" "-H|authorization: Bearer $jwt_lite|$ol/api/tasks/$lite_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
+compare "SQLite: POST /api/tasks" "FastAPI (PostgreSQL)" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt_lite|$ol/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"
+compare "SQLite: PATCH /api/tasks/{id}/complete" "FastAPI (PostgreSQL)" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt_lite|$ol/api/tasks/$lite_task/complete" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task/complete"
 
 # Peak RSS under the get-session and task load, before sign-in's hashes add their buffers.
 field=VmHWM
@@ -172,6 +193,7 @@ wrk.headers["content-type"] = "application/json"
 wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
 LUA
 compare "POST sign-in/email (argon2id here, scrypt there)" "Better Auth" "-s|$tmp/signin.lua|$o/api/auth/sign-in/email" "-s|$tmp/signin.lua|$n/api/auth/sign-in/email"
+compare "SQLite: POST sign-in/email (argon2id here, scrypt there)" "Better Auth on SQLite" "-s|$tmp/signin.lua|$ol/api/auth/sign-in/email" "-s|$tmp/signin.lua|$nl/api/auth/sign-in/email"
 
 # PostgreSQL's own limit for one indexed lookup, at the same concurrency as wrk.
 pgbench -h 127.0.0.1 -U postgres -i -q -s 10 "$pgbench_db" >/dev/null 2>&1
