@@ -120,7 +120,8 @@ fn announce_database(config: &Config) {
         db::Database::Postgres(_) => tracing::info!("using the PostgreSQL database"),
     }
     if let Some(secret) = &config.generated_secret {
-        let file = secret.file.display();
+        let file = std::path::absolute(&secret.file).unwrap_or_else(|_| secret.file.clone());
+        let file = file.display();
         if secret.created {
             tracing::warn!(%file, "BETTER_AUTH_SECRET is not set: generated a secret and stored it (mode 0600); keep this file private, and set BETTER_AUTH_SECRET to share sessions with other servers");
         } else {

@@ -81,6 +81,10 @@ pub enum DbPool {
 }
 
 /// One pooled connection, on either backend.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per request phase, moved rarely; boxing the PostgreSQL one would add an allocation to every checkout"
+)]
 pub enum DbConn {
     Pg(Object<AsyncPgConnection>),
     Sqlite(sqlite::Pooled),
