@@ -1,5 +1,5 @@
-//! The integration tests, one binary: the real server on a random port against a PostgreSQL
-//! database of its own per test (`helpers`), driven over HTTP.
+//! The integration tests, one binary: the real server on a random port against a database of its own
+//! (PostgreSQL, or a SQLite file with `TEST_DATABASE=sqlite`) per test (`helpers`), driven over HTTP.
 
 #![expect(
     clippy::unwrap_used,
@@ -17,4 +17,5 @@ mod openapi;
 mod outage;
 mod redis;
 mod shutdown;
+mod sqlite;
 mod tasks;

@@ -196,8 +196,19 @@ impl TestApp {
         .await
     }
 
+    /// SQL for now plus an offset in this server's database dialect ([`database::at`]), e.g.
+    /// `app.at("-1 minute")`.
+    pub fn at(&self, offset: &str) -> String {
+        database::at(&self.database_url, offset)
+    }
+
+    /// SQL for now in this server's database dialect ([`database::now`]).
+    pub fn now(&self) -> String {
+        database::now(&self.database_url)
+    }
+
     /// Rewrites a session row behind the server's back; `set` is an SQL `SET` list, e.g.
-    /// `"expiresAt" = now() - interval '1 minute'`.
+    /// `format!(r#""expiresAt" = {}"#, app.at("-1 minute"))`.
     pub fn update_session(&self, token: &str, set: &str) {
         sql(
             &self.database_url,
