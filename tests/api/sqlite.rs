@@ -88,7 +88,7 @@ fn typed(db: &str, table: &str, expr: &str) -> Vec<String> {
     let values = query_text(
         db,
         &format!(
-            r#"SELECT string_agg(typeof({expr}) || ':' || {expr}, '|' ORDER BY {expr}) AS value FROM "{table}""#
+            r#"SELECT string_agg(typeof(({expr})) || ':' || ({expr}), '|' ORDER BY ({expr})) AS value FROM "{table}""#
         ),
     );
     values
@@ -183,7 +183,7 @@ async fn tasks_store_tags_as_a_json_array_completed_as_0_or_1_and_dates_as_iso_t
     let row = |id: &Value, expr: &str| {
         query_text(
             db,
-            &format!("SELECT typeof({expr}) || ':' || {expr} AS value FROM task WHERE id = {id}"),
+            &format!("SELECT typeof(({expr})) || ':' || ({expr}) AS value FROM task WHERE id = {id}"),
         )
         .unwrap()
     };
