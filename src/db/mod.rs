@@ -81,6 +81,10 @@ pub enum DbPool {
 }
 
 /// One pooled connection, on either backend.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per request phase and rarely moved; boxing the PostgreSQL object would add an allocation per checkout"
+)]
 pub enum DbConn {
     Pg(Object<AsyncPgConnection>),
     Sqlite(sqlite::Pooled),

@@ -62,7 +62,7 @@ pub async fn list(
     params: &ListParams,
 ) -> QueryResult<(Vec<Task>, i64)> {
     match conn {
-        DbConn::Pg(c) => pg::list(&mut **c, owner, params).await,
+        DbConn::Pg(c) => pg::list(c, owner, params).await,
         DbConn::Sqlite(c) => sqlite::list(c.conn(), owner, params).await,
     }
 }

@@ -76,7 +76,14 @@ async fn migrations_create_exactly_better_auths_schema() {
     let described = describe_schema(&ours);
     assert_eq!(described, describe_schema(&theirs));
     // Not two empty descriptions: all six tables are there, with their columns.
-    for table in ["user", "session", "account", "verification", "jwks", "rateLimit"] {
+    for table in [
+        "user",
+        "session",
+        "account",
+        "verification",
+        "jwks",
+        "rateLimit",
+    ] {
         assert!(
             described.contains(&format!("column {table}.id ")),
             "{table} in {described}"

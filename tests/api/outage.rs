@@ -65,7 +65,9 @@ async fn restart_database(database_url: String, down: Duration) {
 
 #[tokio::test]
 async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknowledged_write() {
-    if postgres_only("a database server restart (pg_terminate_backend); an embedded SQLite file has no server to restart") {
+    if postgres_only(
+        "a database server restart (pg_terminate_backend); an embedded SQLite file has no server to restart",
+    ) {
         return;
     }
     let app = Arc::new(TestApp::spawn_with(|c| c.database_timeout = Duration::from_secs(1)).await);

@@ -173,17 +173,15 @@ async fn tasks_store_tags_as_a_json_array_completed_as_0_or_1_and_dates_as_iso_t
         .await;
     let bare = c.create(json!({"title": "bare"})).await;
     let toggled = c
-        .call(
-            Method::PATCH,
-            &format!("/{}/complete", tagged["id"]),
-            None,
-        )
+        .call(Method::PATCH, &format!("/{}/complete", tagged["id"]), None)
         .await;
     assert_eq!(toggled.status, 200);
     let row = |id: &Value, expr: &str| {
         query_text(
             db,
-            &format!("SELECT typeof(({expr})) || ':' || ({expr}) AS value FROM task WHERE id = {id}"),
+            &format!(
+                "SELECT typeof(({expr})) || ':' || ({expr}) AS value FROM task WHERE id = {id}"
+            ),
         )
         .unwrap()
     };
@@ -231,20 +229,30 @@ async fn deleting_a_user_cascades_to_its_sessions_accounts_and_tasks() {
     // on connections with `PRAGMA foreign_keys = ON`.
     let response = alice.post("/api/auth/delete-user", &json!({})).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    for (table, column) in [("user", "id"), ("session", "userId"), ("account", "userId"), ("task", "user_id")] {
+    for (table, column) in [
+        ("user", "id"),
+        ("session", "userId"),
+        ("account", "userId"),
+        ("task", "user_id"),
+    ] {
         assert_eq!(owned(table, column, &alice.id), 0, "{table}");
     }
     assert_eq!(owned("task", "user_id", &bob.id), 2, "bob's tasks stay");
 
     // And by the schema: a plain DELETE of the user row removes everything it owns.
-    sql(&app.database_url, &format!(r#"DELETE FROM "user" WHERE id = '{}'"#, bob.id));
-    for (table, column) in [("session", "userId"), ("account", "userId"), ("task", "user_id")] {
+    sql(
+        &app.database_url,
+        &format!(r#"DELETE FROM "user" WHERE id = '{}'"#, bob.id),
+    );
+    for (table, column) in [
+        ("session", "userId"),
+        ("account", "userId"),
+        ("task", "user_id"),
+    ] {
         assert_eq!(owned(table, column, &bob.id), 0, "{table}");
     }
     // A task for a user who no longer exists is refused at the session check.
-    let stale = app
-        .send(Method::GET, "/api/tasks", &bob.token, None)
-        .await;
+    let stale = app.send(Method::GET, "/api/tasks", &bob.token, None).await;
     assert_eq!(stale.status, 401);
 }
 
@@ -258,7 +266,11 @@ async fn a_deleted_newest_task_id_is_never_reused() {
     let c = app.tasks(&user, Form::Plain);
     let mut ids = Vec::new();
     for title in ["one", "two", "three"] {
-        ids.push(c.create(json!({"title": title})).await["id"].as_i64().unwrap());
+        ids.push(
+            c.create(json!({"title": title})).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     assert_eq!(ids, [1, 2, 3]);
     for id in [3, 2] {
@@ -266,7 +278,10 @@ async fn a_deleted_newest_task_id_is_never_reused() {
         assert_eq!(deleted.status, 204, "{}", deleted.text);
     }
     let next = c.create(json!({"title": "four"})).await;
-    assert_eq!(next["id"], 4, "without AUTOINCREMENT SQLite would hand out 2 again");
+    assert_eq!(
+        next["id"], 4,
+        "without AUTOINCREMENT SQLite would hand out 2 again"
+    );
 }
 
 #[tokio::test]
@@ -344,11 +359,12 @@ async fn sign_ups_far_beyond_the_pool_size_give_no_5xx() {
     let requests = (0..60).map(|_| {
         let email = random_email();
         async move {
-            server.post(
-                "/api/auth/sign-up/email",
-                &json!({"name": "N", "email": email, "password": PASSWORD}),
-            )
-            .await
+            server
+                .post(
+                    "/api/auth/sign-up/email",
+                    &json!({"name": "N", "email": email, "password": PASSWORD}),
+                )
+                .await
         }
     });
     let responses = futures_util::future::join_all(requests).await;
@@ -386,6 +402,10 @@ async fn concurrent_first_token_calls_mint_exactly_one_key() {
         kids.push(crate::helpers::jwt::header(&token)["kid"].clone());
     }
     kids.dedup();
-    assert_eq!(kids.len(), 1, "every token signed with the one key: {kids:?}");
+    assert_eq!(
+        kids.len(),
+        1,
+        "every token signed with the one key: {kids:?}"
+    );
     assert_eq!(app.count("jwks"), 1);
 }

@@ -145,7 +145,10 @@ async fn unlink_account_validates_then_needs_a_fresh_session() {
         .await;
     assert_eq!(anonymous.status, 401);
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, &format!(r#""createdAt" = {}"#, app.at("-2 days")));
+    app.update_session(
+        &alice.token,
+        &format!(r#""createdAt" = {}"#, app.at("-2 days")),
+    );
     let stale = alice
         .post("/api/auth/unlink-account", &json!({"accountId": "x"}))
         .await;

@@ -68,7 +68,10 @@ async fn a_fresh_session_deletes_the_user_with_its_sessions_and_accounts() {
 async fn a_stale_session_needs_the_password() {
     let app = TestApp::spawn_with(enabled).await;
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, &format!(r#""createdAt" = {}"#, app.at("-25 hours")));
+    app.update_session(
+        &alice.token,
+        &format!(r#""createdAt" = {}"#, app.at("-25 hours")),
+    );
     let response = alice.post("/api/auth/delete-user", &json!({})).await;
     assert_eq!(response.status, 400);
     assert_eq!(
@@ -142,7 +145,11 @@ async fn with_verification_a_mailed_link_deletes_the_user() {
         &app.database_url,
         &format!(
             "SELECT {} AS value FROM verification WHERE identifier = 'delete-account-{token}' AND value = '{}'",
-            rounded(&seconds_between(&app.database_url, r#""expiresAt""#, &app.now())),
+            rounded(&seconds_between(
+                &app.database_url,
+                r#""expiresAt""#,
+                &app.now()
+            )),
             alice.id
         ),
     );

@@ -49,7 +49,11 @@ async fn a_mailed_reset_link_redirects_with_its_token_and_the_token_sets_a_new_p
         &app.database_url,
         &format!(
             "SELECT {} AS value FROM verification WHERE identifier = 'reset-password:{token}'",
-            rounded(&seconds_between(&app.database_url, r#""expiresAt""#, &app.now()))
+            rounded(&seconds_between(
+                &app.database_url,
+                r#""expiresAt""#,
+                &app.now()
+            ))
         ),
     );
     assert_eq!(stored.as_deref(), Some("3600"));

@@ -307,7 +307,11 @@ async fn two_instances_sharing_a_database_allow_no_more_than_the_limit_together(
     let limited = results.iter().filter(|r| r.status == 429).count();
     assert_eq!((ok, limited), (5, 35));
     assert_eq!(
-        query_text(&db, r#"SELECT CAST(count AS TEXT) AS value FROM "rateLimit""#).as_deref(),
+        query_text(
+            &db,
+            r#"SELECT CAST(count AS TEXT) AS value FROM "rateLimit""#
+        )
+        .as_deref(),
         Some("5")
     );
 }

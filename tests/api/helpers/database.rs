@@ -257,7 +257,7 @@ pub fn drop_database(database_url: &str) {
 
 /// A blocking connection to a test database, of its backend.
 enum Blocking {
-    Pg(SyncConn),
+    Pg(Box<SyncConn>),
     Sqlite(diesel::SqliteConnection),
 }
 
@@ -273,7 +273,9 @@ fn blocking(database_url: &str) -> Blocking {
                 .expect("foreign_keys");
             Blocking::Sqlite(conn)
         }
-        None => Blocking::Pg(SyncConn::establish(database_url).expect("connect")),
+        None => Blocking::Pg(Box::new(
+            SyncConn::establish(database_url).expect("connect"),
+        )),
     }
 }
 
@@ -297,7 +299,7 @@ pub fn query_text(database_url: &str, query: &str) -> Option<String> {
     }
     off_runtime(|| {
         let rows = match blocking(database_url) {
-            Blocking::Pg(mut c) => diesel::sql_query(query).get_results::<Row>(&mut c),
+            Blocking::Pg(mut c) => diesel::sql_query(query).get_results::<Row>(&mut *c),
             Blocking::Sqlite(mut c) => diesel::sql_query(query).get_results::<Row>(&mut c),
         };
         rows.expect("query")

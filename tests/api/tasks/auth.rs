@@ -112,7 +112,10 @@ async fn unknown_expired_revoked_or_badly_signed_session_tokens_get_401() {
         "unknown token",
     );
     assert_unauthorized(&list_with(&app, "").await, "empty bearer");
-    app.update_session(&user.token, &format!(r#""expiresAt" = {}"#, app.at("-1 minute")));
+    app.update_session(
+        &user.token,
+        &format!(r#""expiresAt" = {}"#, app.at("-1 minute")),
+    );
     assert_unauthorized(&list_with(&app, &user.token).await, "expired session");
     let other = app.sign_up().await;
     let signed_out = app
