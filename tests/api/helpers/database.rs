@@ -445,3 +445,18 @@ pub fn user_column_text(column: &str) -> String {
         text(&quoted)
     }
 }
+
+/// Holds a SQLite file's write lock (`BEGIN IMMEDIATE`) from a connection of its own, as another
+/// process writing (Node Better Auth) would, for `hold`; then commits. Blocks; call it on a
+/// blocking thread.
+pub fn hold_sqlite_write_lock(database_url: &str, hold: std::time::Duration) {
+    use diesel::connection::SimpleConnection as _;
+    let Blocking::Sqlite(mut conn) = blocking(database_url) else {
+        panic!("not a SQLite URL: {database_url}");
+    };
+    conn.batch_execute("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    std::thread::sleep(hold);
+    conn.batch_execute("COMMIT")
+        .expect("release the write lock");
+}
