@@ -10,14 +10,22 @@ use reqwest::Method;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::helpers::database::{hold_sqlite_write_lock, postgres_only, server_url, sqlite_only};
+use crate::helpers::database::{
+    hold_sqlite_write_lock, postgres_only, server_url, sqlite_backend, sqlite_only,
+};
 use crate::helpers::tasks::Form;
 use crate::helpers::{TestApp, query_text, sql, test_config};
 
 #[tokio::test]
 async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
-    // Nothing listens on port 1: every connection attempt is refused at once.
-    let mut config = test_config("postgres://postgres@127.0.0.1:1/nowhere");
+    // PostgreSQL: nothing listens on port 1, every connection attempt is refused at once. SQLite:
+    // a file in a directory that does not exist and cannot be created (under /proc).
+    let url = if sqlite_backend() {
+        "sqlite:///proc/bat-no-such-directory/nowhere.db"
+    } else {
+        "postgres://postgres@127.0.0.1:1/nowhere"
+    };
+    let mut config = test_config(url);
     config.database_timeout = Duration::from_secs(1);
     let app = TestApp::start(config).await;
     let started = Instant::now();
