@@ -141,7 +141,7 @@ async fn write_load_through(
 #[tokio::test]
 async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknowledged_write() {
     if postgres_only(
-        "a database server restart (pg_terminate_backend); an embedded SQLite file has no server to restart (see the SQLite counterpart below)",
+        "a database server restart (pg_terminate_backend); an embedded SQLite file has no server to restart (SQLite counterpart: a_foreign_writer_holding_the_sqlite_lock_under_write_load_gives_only_201s_and_503s)",
     ) {
         return;
     }

@@ -380,7 +380,7 @@ async fn sign_ups_far_beyond_the_pool_size_give_no_5xx() {
 
 #[tokio::test]
 async fn concurrent_first_token_calls_mint_exactly_one_key() {
-    if sqlite_only("SQLite's deferred transactions and the first jwks key") {
+    if sqlite_only("SQLite's single writer and the first jwks key") {
         return;
     }
     let app = TestApp::spawn().await;
