@@ -1,5 +1,6 @@
-//! Integration-test harness: the real server on a random port against a real database (PostgreSQL,
-//! or a SQLite file with `TEST_DATABASE=sqlite`) of its own, and one request vocabulary for talking to it.
+//! Integration-test harness: the real server on a random port against a real database of its own
+//! (PostgreSQL, or a SQLite file with `TEST_DATABASE=sqlite`), and one request vocabulary for
+//! talking to it.
 //!
 //! - [`TestApp`]: a running server. `app.get`/`app.post`/`app.request` send anonymous requests (no
 //!   cookies kept), `app.send` one with a bearer token.
