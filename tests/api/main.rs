@@ -1,5 +1,6 @@
-//! The integration tests, one binary: the real server on a random port against a PostgreSQL
-//! database of its own per test (`helpers`), driven over HTTP.
+//! The integration tests, one binary: the real server on a random port against a database of its
+//! own per test (PostgreSQL, or a SQLite file with `TEST_DATABASE=sqlite`; `helpers`), driven
+//! over HTTP.
 
 #![expect(
     clippy::unwrap_used,
@@ -18,4 +19,5 @@ mod openapi;
 mod outage;
 mod redis;
 mod shutdown;
+mod sqlite;
 mod tasks;

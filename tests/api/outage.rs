@@ -10,14 +10,22 @@ use reqwest::Method;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::helpers::database::server_url;
+use crate::helpers::database::{
+    hold_sqlite_write_lock, postgres_only, server_url, sqlite_backend, sqlite_only,
+};
 use crate::helpers::tasks::Form;
 use crate::helpers::{TestApp, query_text, sql, test_config};
 
 #[tokio::test]
 async fn an_unreachable_database_answers_503_with_retry_after_quickly() {
-    // Nothing listens on port 1: every connection attempt is refused at once.
-    let mut config = test_config("postgres://postgres@127.0.0.1:1/nowhere");
+    // PostgreSQL: nothing listens on port 1, every connection attempt is refused at once. SQLite:
+    // a file in a directory that does not exist and cannot be created (under /proc).
+    let url = if sqlite_backend() {
+        "sqlite:///proc/bat-no-such-directory/nowhere.db"
+    } else {
+        "postgres://postgres@127.0.0.1:1/nowhere"
+    };
+    let mut config = test_config(url);
     config.database_timeout = Duration::from_secs(1);
     let app = TestApp::start(config).await;
     let started = Instant::now();
@@ -63,9 +71,13 @@ async fn restart_database(database_url: String, down: Duration) {
         .expect("open");
 }
 
-#[tokio::test]
-async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknowledged_write() {
-    let app = Arc::new(TestApp::spawn_with(|c| c.database_timeout = Duration::from_secs(1)).await);
+/// Eight writers create tasks for four seconds while `outage` runs (it starts 800 ms in). Every
+/// answer is a 201 or the 503 envelope; afterwards a write succeeds and every acknowledged task is
+/// stored. Returns each answer's status and how long it took.
+async fn write_load_through(
+    app: &Arc<TestApp>,
+    outage: impl Future<Output = ()>,
+) -> Vec<(u16, Duration)> {
     let user = Arc::new(app.sign_up().await);
     let acknowledged = Arc::new(Mutex::new(HashSet::new()));
     let statuses = Arc::new(Mutex::new(Vec::new()));
@@ -79,6 +91,7 @@ async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknow
                 while Instant::now() < deadline {
                     n += 1;
                     let body = json!({"title": format!("w{writer}-{n}")});
+                    let started = Instant::now();
                     let response = app
                         .send(Method::POST, "/api/tasks", &user.token, Some(&body))
                         .await;
@@ -92,27 +105,27 @@ async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknow
                         assert_eq!(response.json()["code"], "SERVICE_UNAVAILABLE");
                         assert!(response.header("retry-after").is_some());
                     }
-                    statuses.lock().await.push(response.status.as_u16());
+                    statuses
+                        .lock()
+                        .await
+                        .push((response.status.as_u16(), started.elapsed()));
                 }
             })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(800)).await;
-    restart_database(app.database_url.clone(), Duration::from_millis(700)).await;
+    outage.await;
     for writer in writers {
         writer.await.expect("a writer failed");
     }
-    let statuses = statuses.lock().await;
-    assert!(statuses.contains(&503), "the outage was never observed");
-    assert!(statuses.contains(&201), "no write succeeded");
 
     // Recovered by itself: a write after the outage succeeds, and every acknowledged one is there.
     let tasks = app.tasks(&user, Form::Plain);
-    let after = tasks.create(json!({"title": "after the restart"})).await;
+    let after = tasks.create(json!({"title": "after the outage"})).await;
     assert!(after["id"].is_i64());
     let stored: HashSet<String> = query_text(
         &app.database_url,
-        "SELECT string_agg(id::text, ',') AS value FROM task",
+        "SELECT string_agg(CAST(id AS TEXT), ',') AS value FROM task",
     )
     .unwrap_or_default()
     .split(',')
@@ -121,4 +134,62 @@ async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknow
     let acknowledged = acknowledged.lock().await;
     let missing: Vec<_> = acknowledged.difference(&stored).collect();
     assert!(missing.is_empty(), "acknowledged but missing: {missing:?}");
+    let statuses = statuses.lock().await;
+    statuses.clone()
+}
+
+#[tokio::test]
+async fn a_database_restart_under_write_load_gives_only_503s_and_loses_no_acknowledged_write() {
+    if postgres_only(
+        "a database server restart (pg_terminate_backend); an embedded SQLite file has no server to restart (SQLite counterpart: a_foreign_writer_holding_the_sqlite_lock_under_write_load_gives_only_201s_and_503s)",
+    ) {
+        return;
+    }
+    let app = Arc::new(TestApp::spawn_with(|c| c.database_timeout = Duration::from_secs(1)).await);
+    let restart = restart_database(app.database_url.clone(), Duration::from_millis(700));
+    let statuses = write_load_through(&app, restart).await;
+    assert!(
+        statuses.iter().any(|(s, _)| *s == 503),
+        "the outage was never observed"
+    );
+    assert!(
+        statuses.iter().any(|(s, _)| *s == 201),
+        "no write succeeded"
+    );
+}
+
+/// SQLite's counterpart of a restart: another process (Node Better Auth on the same file) holds
+/// the write lock for 1.5 s. Writers wait for it (busy_timeout is 5 s) or, past the 1 s pool
+/// timeout, get the 503 envelope; none gets a 500 ("database is locked") and nothing is lost.
+#[tokio::test]
+async fn a_foreign_writer_holding_the_sqlite_lock_under_write_load_gives_only_201s_and_503s() {
+    if sqlite_only("the write lock of a SQLite file shared with another process") {
+        return;
+    }
+    let app = Arc::new(TestApp::spawn_with(|c| c.database_timeout = Duration::from_secs(1)).await);
+    let url = app.database_url.clone();
+    let hold = Duration::from_millis(1500);
+    let lock = async move {
+        tokio::task::spawn_blocking(move || hold_sqlite_write_lock(&url, hold))
+            .await
+            .expect("lock holder");
+    };
+    let statuses = write_load_through(&app, lock).await;
+    let longest = statuses.iter().map(|(_, took)| *took).max();
+    let count = |status| statuses.iter().filter(|(s, _)| *s == status).count();
+    eprintln!(
+        "201: {}, 503: {}, longest: {longest:?}",
+        count(201),
+        count(503)
+    );
+    assert!(
+        statuses
+            .iter()
+            .any(|(_, took)| *took >= Duration::from_millis(1000)),
+        "no request waited for the lock: the outage was never observed"
+    );
+    assert!(
+        statuses.iter().filter(|(s, _)| *s == 201).count() > 8,
+        "writes succeed around the lock: {statuses:?}"
+    );
 }

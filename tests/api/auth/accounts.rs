@@ -10,8 +10,10 @@ fn link_github(app: &TestApp, user: &TestUser, id: &str) {
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO account (id, "accountId", "providerId", "userId", "accessToken", "refreshToken", scope, "createdAt", "updatedAt") VALUES ('{id}', 'gh-123', 'github', '{}', 'secret-access', 'secret-refresh', 'read:user, user:email', now() + interval '1 second', now())"#,
-            user.id
+            r#"INSERT INTO account (id, "accountId", "providerId", "userId", "accessToken", "refreshToken", scope, "createdAt", "updatedAt") VALUES ('{id}', 'gh-123', 'github', '{}', 'secret-access', 'secret-refresh', 'read:user, user:email', {}, {})"#,
+            user.id,
+            app.at("1 second"),
+            app.now()
         ),
     );
 }
@@ -143,7 +145,10 @@ async fn unlink_account_validates_then_needs_a_fresh_session() {
         .await;
     assert_eq!(anonymous.status, 401);
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, r#""createdAt" = now() - interval '2 days'"#);
+    app.update_session(
+        &alice.token,
+        &format!(r#""createdAt" = {}"#, app.at("-2 days")),
+    );
     let stale = alice
         .post("/api/auth/unlink-account", &json!({"accountId": "x"}))
         .await;

@@ -7,6 +7,7 @@ use better_auth_actix::auth::email_token::{self, EmailToken};
 use better_auth_actix::config::Config;
 use serde_json::{Value, json};
 
+use crate::helpers::database::{bool_literal, user_column_text as column_text};
 use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{
     ORIGIN, PASSWORD, SECRET, TestApp, TestUser, jwt, query_text, random_email, sql,
@@ -20,7 +21,8 @@ fn user_field(app: &TestApp, user: &TestUser, column: &str) -> String {
     query_text(
         &app.database_url,
         &format!(
-            r#"SELECT "{column}"::text AS value FROM "user" WHERE id = '{}'"#,
+            r#"SELECT {} AS value FROM "user" WHERE id = '{}'"#,
+            column_text(column),
             user.id
         ),
     )
@@ -43,7 +45,8 @@ fn verify(app: &TestApp, user: &TestUser) {
     sql(
         &app.database_url,
         &format!(
-            r#"UPDATE "user" SET "emailVerified" = true WHERE id = '{}'"#,
+            r#"UPDATE "user" SET "emailVerified" = {} WHERE id = '{}'"#,
+            bool_literal(&app.database_url, true),
             user.id
         ),
     );

@@ -4,6 +4,7 @@ use better_auth_actix::config::Config;
 use serde_json::json;
 
 use super::EXPIRED_COOKIES;
+use crate::helpers::database::{rounded, seconds_between};
 use crate::helpers::{TestApp, TestUser, query_text, sql};
 
 const DELETED: &str = r#"{"success":true,"message":"User deleted"}"#;
@@ -20,8 +21,10 @@ fn insert_delete_token(app: &TestApp, token: &str, user: &TestUser) {
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO verification (id, identifier, value, "expiresAt", "createdAt", "updatedAt") VALUES ('d-{token}', 'delete-account-{token}', '{}', now() + interval '1 day', now(), now())"#,
-            user.id
+            r#"INSERT INTO verification (id, identifier, value, "expiresAt", "createdAt", "updatedAt") VALUES ('d-{token}', 'delete-account-{token}', '{}', {}, {now}, {now})"#,
+            user.id,
+            app.at("1 day"),
+            now = app.now()
         ),
     );
 }
@@ -65,7 +68,10 @@ async fn a_fresh_session_deletes_the_user_with_its_sessions_and_accounts() {
 async fn a_stale_session_needs_the_password() {
     let app = TestApp::spawn_with(enabled).await;
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, r#""createdAt" = now() - interval '25 hours'"#);
+    app.update_session(
+        &alice.token,
+        &format!(r#""createdAt" = {}"#, app.at("-25 hours")),
+    );
     let response = alice.post("/api/auth/delete-user", &json!({})).await;
     assert_eq!(response.status, 400);
     assert_eq!(
@@ -138,7 +144,12 @@ async fn with_verification_a_mailed_link_deletes_the_user() {
     let lifetime = query_text(
         &app.database_url,
         &format!(
-            r#"SELECT round(extract(epoch FROM "expiresAt" - now()))::text AS value FROM verification WHERE identifier = 'delete-account-{token}' AND value = '{}'"#,
+            "SELECT {} AS value FROM verification WHERE identifier = 'delete-account-{token}' AND value = '{}'",
+            rounded(&seconds_between(
+                &app.database_url,
+                r#""expiresAt""#,
+                &app.now()
+            )),
             alice.id
         ),
     );

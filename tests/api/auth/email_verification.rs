@@ -6,13 +6,17 @@ use std::time::{Duration, Instant};
 use better_auth_actix::auth::email_token::{self, EmailToken};
 use serde_json::json;
 
+use crate::helpers::database::{bool_literal, bool_text};
 use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{PASSWORD, SECRET, TestApp, jwt, query_text, random_email, sql};
 
 fn verified(app: &TestApp, email: &str) -> String {
     query_text(
         &app.database_url,
-        &format!(r#"SELECT "emailVerified"::text AS value FROM "user" WHERE email = '{email}'"#),
+        &format!(
+            r#"SELECT {} AS value FROM "user" WHERE email = '{email}'"#,
+            bool_text(r#""emailVerified""#)
+        ),
     )
     .unwrap()
 }
@@ -319,7 +323,10 @@ async fn send_verification_email_without_a_session_always_answers_true_after_500
     let verified_email = app.sign_up().await.email;
     sql(
         &app.database_url,
-        &format!(r#"UPDATE "user" SET "emailVerified" = true WHERE email = '{verified_email}'"#),
+        &format!(
+            r#"UPDATE "user" SET "emailVerified" = {} WHERE email = '{verified_email}'"#,
+            bool_literal(&app.database_url, true)
+        ),
     );
     for email in [random_email(), verified_email, unverified.clone()] {
         let start = Instant::now();

@@ -5,6 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::Jwk};
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::helpers::database::text;
 use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{SECRET, TestApp, TestUser, jwt, query_text, sql};
 
@@ -172,7 +173,7 @@ async fn jwks_mints_one_key_on_an_empty_table_and_stores_it_as_better_auth_does(
     "#);
     let served = &set["keys"][0];
     let db = &app.database_url;
-    let row = |col: &str| query_text(db, &format!(r#"SELECT {col}::text AS value FROM jwks"#));
+    let row = |col: &str| query_text(db, &format!("SELECT {} AS value FROM jwks", text(col)));
     assert_eq!(row("id").as_deref(), served["kid"].as_str());
     assert_eq!(row("id").unwrap().len(), 32);
     let public = row(r#""publicKey""#).unwrap();
@@ -258,7 +259,7 @@ async fn a_key_row_in_better_auths_exact_format_is_decrypted_and_used() {
         &app.database_url,
         "rfc8032rfc8032rfc8032rfc8032rfc8",
         RFC8032_SEALED,
-        "now()",
+        &app.now(),
         "NULL",
     );
     let carol = app.sign_up().await;
@@ -284,7 +285,7 @@ async fn a_key_encrypted_under_another_secret_fails_with_500() {
         &app.database_url,
         "tamperedtamperedtamperedtampered",
         &other,
-        "now()",
+        &app.now(),
         "NULL",
     );
     let dan = app.sign_up().await;

@@ -12,6 +12,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::helpers::database::{at, rounded, seconds_between};
 use crate::helpers::jwt::part;
 use crate::helpers::{
     Fetch as _, SECRET, TestApp, TestUser, fresh_database, query_text, sql, test_config,
@@ -67,7 +68,14 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
     let a = part(&first, 0)["kid"].as_str().unwrap().to_owned();
     let lifetime = query_text(
         &app.database_url,
-        r#"SELECT extract(epoch FROM "expiresAt" - "createdAt")::int::text AS value FROM jwks"#,
+        &format!(
+            "SELECT {} AS value FROM jwks",
+            rounded(&seconds_between(
+                &app.database_url,
+                r#""expiresAt""#,
+                r#""createdAt""#
+            ))
+        ),
     );
     assert_eq!(
         lifetime.as_deref(),
@@ -82,7 +90,11 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
 
     sql(
         &app.database_url,
-        r#"UPDATE jwks SET "createdAt" = now() - interval '2 hours', "expiresAt" = now() - interval '1 hour'"#,
+        &format!(
+            r#"UPDATE jwks SET "createdAt" = {}, "expiresAt" = {}"#,
+            app.at("-2 hours"),
+            app.at("-1 hour")
+        ),
     );
     let second = token(&alice).await;
     let b = part(&second, 0)["kid"].as_str().unwrap().to_owned();
@@ -99,7 +111,10 @@ async fn an_expired_key_is_replaced_for_signing_and_published_until_its_grace_pe
 
     sql(
         &app.database_url,
-        &format!(r#"UPDATE jwks SET "expiresAt" = now() - interval '31 days' WHERE id = '{a}'"#),
+        &format!(
+            r#"UPDATE jwks SET "expiresAt" = {} WHERE id = '{a}'"#,
+            app.at("-31 days")
+        ),
     );
     assert_eq!(
         kids(&app).await,
@@ -122,14 +137,17 @@ async fn the_newest_live_key_signs_and_an_expired_newer_key_does_not_shadow_it()
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO jwks VALUES ('expiredexpiredexpiredexpiredexpi', '{RFC8032_PUBLIC}', '"x"', now() + interval '1 minute', now() - interval '1 second', 'EdDSA', 'Ed25519')"#
+            r#"INSERT INTO jwks VALUES ('expiredexpiredexpiredexpiredexpi', '{RFC8032_PUBLIC}', '"x"', {}, {}, 'EdDSA', 'Ed25519')"#,
+            app.at("1 minute"),
+            app.at("-1 second")
         ),
     );
     assert_eq!(part(&token(&alice).await, 0)["kid"], old.as_str());
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO jwks VALUES ('newestnewestnewestnewestnewestne', '{RFC8032_PUBLIC}', '"$ba$1${RFC8032_SEALED_OLD}"', now() + interval '2 minutes', NULL, NULL, NULL)"#
+            r#"INSERT INTO jwks VALUES ('newestnewestnewestnewestnewestne', '{RFC8032_PUBLIC}', '"$ba$1${RFC8032_SEALED_OLD}"', {}, NULL, NULL, NULL)"#,
+            app.at("2 minutes")
         ),
     );
     // Signing a legacy row (alg/crv NULL) with the old secret needs it configured: rotate.
@@ -177,7 +195,7 @@ async fn after_secret_rotation_old_cookies_and_old_keys_still_work_and_new_keys_
     // New keys are enveloped with the current version.
     sql(
         &db,
-        r#"UPDATE jwks SET "expiresAt" = now() - interval '1 second'"#,
+        &format!(r#"UPDATE jwks SET "expiresAt" = {}"#, at(&db, "-1 second")),
     );
     app2.request(Method::GET, "/api/auth/get-session")
         .header("cookie", &cookie)
@@ -208,7 +226,8 @@ async fn a_versioned_key_under_a_retired_secret_version_fails_with_500() {
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO jwks VALUES ('retiredretiredretiredretiredreti', '{RFC8032_PUBLIC}', '"$ba$7${RFC8032_SEALED_OLD}"', now(), NULL, 'EdDSA', 'Ed25519')"#
+            r#"INSERT INTO jwks VALUES ('retiredretiredretiredretiredreti', '{RFC8032_PUBLIC}', '"$ba$7${RFC8032_SEALED_OLD}"', {}, NULL, 'EdDSA', 'Ed25519')"#,
+            app.now()
         ),
     );
     let alice = app.sign_up().await;
@@ -345,7 +364,8 @@ async fn hs256_tokens_are_signed_with_the_current_secret_and_the_jwks_stays_empt
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO jwks VALUES ('nodenodenodenodenodenodenodenode', '{RFC8032_PUBLIC}', '"x"', now(), NULL, 'EdDSA', 'Ed25519')"#
+            r#"INSERT INTO jwks VALUES ('nodenodenodenodenodenodenodenode', '{RFC8032_PUBLIC}', '"x"', {}, NULL, 'EdDSA', 'Ed25519')"#,
+            app.now()
         ),
     );
     assert_eq!(kids(&app).await, ["nodenodenodenodenodenodenodenode"]);

@@ -6,13 +6,16 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::RESET_SENT;
+use crate::helpers::database::{rounded, seconds_between};
 use crate::helpers::{PASSWORD, TestApp, query_text, random_email, sql};
 
 fn insert_token(app: &TestApp, token: &str, user_id: &str, expires_in: &str) {
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO verification (id, identifier, value, "expiresAt", "createdAt", "updatedAt") VALUES ('v-{token}', 'reset-password:{token}', '{user_id}', now() + interval '{expires_in}', now(), now())"#
+            r#"INSERT INTO verification (id, identifier, value, "expiresAt", "createdAt", "updatedAt") VALUES ('v-{token}', 'reset-password:{token}', '{user_id}', {expires}, {now}, {now})"#,
+            expires = app.at(expires_in),
+            now = app.now()
         ),
     );
 }
@@ -45,7 +48,12 @@ async fn a_mailed_reset_link_redirects_with_its_token_and_the_token_sets_a_new_p
     let stored = query_text(
         &app.database_url,
         &format!(
-            "SELECT round(extract(epoch FROM \"expiresAt\" - now()))::text AS value FROM verification WHERE identifier = 'reset-password:{token}'"
+            "SELECT {} AS value FROM verification WHERE identifier = 'reset-password:{token}'",
+            rounded(&seconds_between(
+                &app.database_url,
+                r#""expiresAt""#,
+                &app.now()
+            ))
         ),
     );
     assert_eq!(stored.as_deref(), Some("3600"));

@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{EXPIRED_COOKIES, assert_read_from_the_database};
+use crate::helpers::database::{rounded, seconds_between};
 use crate::helpers::{Fetch as _, PASSWORD, SECRET, TestApp, query_text};
 
 fn sign(token: &str) -> String {
@@ -96,7 +97,7 @@ async fn an_expired_session_is_deleted_and_its_cookies_expired() {
     let app = TestApp::spawn().await;
     let alice = app.sign_up().await;
     let token = &alice.token;
-    app.update_session(token, r#""expiresAt" = now() - interval '1 minute'"#);
+    app.update_session(token, &format!(r#""expiresAt" = {}"#, app.at("-1 minute")));
     let response = alice.get("/api/auth/get-session").await;
     assert_eq!(response.cookies(), EXPIRED_COOKIES);
     assert_eq!(response.text, "null");
@@ -109,7 +110,7 @@ async fn a_session_older_than_update_age_is_extended_and_the_cookie_reissued() {
     let alice = app.sign_up().await;
     let token = &alice.token;
     // Issued two days ago: expires in five days.
-    app.update_session(token, r#""expiresAt" = now() + interval '5 days'"#);
+    app.update_session(token, &format!(r#""expiresAt" = {}"#, app.at("5 days")));
     let no_refresh = alice
         .get("/api/auth/get-session?disableRefresh=false") // any value counts as true
         .await;
@@ -127,7 +128,11 @@ async fn a_session_older_than_update_age_is_extended_and_the_cookie_reissued() {
     let days = query_text(
         &app.database_url,
         &format!(
-            r#"SELECT round(extract(epoch FROM "expiresAt" - now()) / 86400)::text AS value FROM session WHERE token = '{token}'"#
+            "SELECT {} AS value FROM session WHERE token = '{token}'",
+            rounded(&format!(
+                "{} / 86400",
+                seconds_between(&app.database_url, r#""expiresAt""#, &app.now())
+            ))
         ),
     );
     assert_eq!(days.as_deref(), Some("7"));
@@ -146,7 +151,7 @@ async fn a_not_remembered_session_is_never_refreshed() {
         .await
         .json();
     let token = body["token"].as_str().unwrap();
-    app.update_session(token, r#""expiresAt" = now() + interval '1 hour'"#);
+    app.update_session(token, &format!(r#""expiresAt" = {}"#, app.at("1 hour")));
     let response = browser.get("/api/auth/get-session").await;
     assert!(response.cookies().is_empty());
     assert_eq!(response.json()["session"]["token"], token);

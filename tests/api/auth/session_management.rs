@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::EXPIRED_COOKIES;
+use crate::helpers::database::{rounded, seconds_between};
 use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{Fetch as _, ORIGIN, TestApp, TestUser, query_text, sql};
 
@@ -21,8 +22,10 @@ async fn list_sessions_lists_only_the_callers_unexpired_sessions_with_their_toke
     sql(
         &app.database_url,
         &format!(
-            r#"INSERT INTO session (id, "expiresAt", token, "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") VALUES ('old', now() - interval '1 hour', 'expiredtoken', now(), now(), '', '', '{}')"#,
-            alice.id
+            r#"INSERT INTO session (id, "expiresAt", token, "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") VALUES ('old', {}, 'expiredtoken', {now}, {now}, '', '', '{}')"#,
+            app.at("-1 hour"),
+            alice.id,
+            now = app.now()
         ),
     );
     let response = alice.get("/api/auth/list-sessions").await;
@@ -87,7 +90,10 @@ async fn list_sessions_without_a_session_is_401() {
 async fn list_sessions_with_a_session_older_than_fresh_age_is_403_session_not_fresh() {
     let app = TestApp::spawn().await;
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, r#""createdAt" = now() - interval '25 hours'"#);
+    app.update_session(
+        &alice.token,
+        &format!(r#""createdAt" = {}"#, app.at("-25 hours")),
+    );
     let response = alice.get("/api/auth/list-sessions").await;
     assert_eq!(response.status, 403);
     assert_eq!(
@@ -100,7 +106,10 @@ async fn list_sessions_with_a_session_older_than_fresh_age_is_403_session_not_fr
 async fn fresh_age_zero_turns_the_freshness_check_off() {
     let app = TestApp::spawn_with(|c| c.session.fresh_age = std::time::Duration::ZERO).await;
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, r#""createdAt" = now() - interval '30 days'"#);
+    app.update_session(
+        &alice.token,
+        &format!(r#""createdAt" = {}"#, app.at("-30 days")),
+    );
     assert_eq!(alice.get("/api/auth/list-sessions").await.status, 200);
 }
 
@@ -108,7 +117,10 @@ async fn fresh_age_zero_turns_the_freshness_check_off() {
 async fn an_expired_session_gets_401_with_the_cookies_expired_and_its_row_deleted() {
     let app = TestApp::spawn().await;
     let alice = app.sign_up().await;
-    app.update_session(&alice.token, r#""expiresAt" = now() - interval '1 minute'"#);
+    app.update_session(
+        &alice.token,
+        &format!(r#""expiresAt" = {}"#, app.at("-1 minute")),
+    );
     let response = alice.get("/api/auth/list-accounts").await;
     assert_eq!(response.status, 401);
     assert_eq!(response.cookies(), EXPIRED_COOKIES);
@@ -122,7 +134,11 @@ async fn a_due_sliding_refresh_happens_in_the_session_check_and_its_cookie_survi
     let token = &alice.token;
     app.update_session(
         token,
-        r#""createdAt" = now() - interval '2 days', "expiresAt" = now() + interval '5 days'"#,
+        &format!(
+            r#""createdAt" = {}, "expiresAt" = {}"#,
+            app.at("-2 days"),
+            app.at("5 days")
+        ),
     );
     let response = alice.get("/api/auth/list-sessions").await;
     assert_eq!(response.status, 403, "not fresh");
@@ -139,7 +155,11 @@ async fn a_due_sliding_refresh_happens_in_the_session_check_and_its_cookie_survi
     let days = query_text(
         &app.database_url,
         &format!(
-            r#"SELECT round(extract(epoch FROM "expiresAt" - now()) / 86400)::text AS value FROM session WHERE token = '{token}'"#
+            "SELECT {} AS value FROM session WHERE token = '{token}'",
+            rounded(&format!(
+                "{} / 86400",
+                seconds_between(&app.database_url, r#""expiresAt""#, &app.now())
+            ))
         ),
     );
     assert_eq!(days.as_deref(), Some("7"), "extended by expiresIn");

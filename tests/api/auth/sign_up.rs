@@ -3,6 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::helpers::database::{rounded, seconds_between};
 use crate::helpers::snapshot::assert_json_shape;
 use crate::helpers::{Fetch as _, TestApp, query_text, random_email};
 
@@ -209,7 +210,11 @@ async fn remember_me_false_gives_a_one_day_session_and_a_dont_remember_cookie() 
     let hours = query_text(
         &app.database_url,
         &format!(
-            r#"SELECT round(extract(epoch FROM "expiresAt" - "createdAt") / 3600)::text AS value FROM session WHERE token = '{token}'"#
+            "SELECT {} AS value FROM session WHERE token = '{token}'",
+            rounded(&format!(
+                "{} / 3600",
+                seconds_between(&app.database_url, r#""expiresAt""#, r#""createdAt""#)
+            ))
         ),
     );
     assert_eq!(hours.as_deref(), Some("24"));

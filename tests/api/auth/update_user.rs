@@ -3,12 +3,16 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::helpers::database::{bool_text, user_column_text};
 use crate::helpers::{Fetch as _, PASSWORD, TestApp, query_text, random_email, sql};
 
 fn user_column(app: &TestApp, id: &str, column: &str) -> Option<String> {
     query_text(
         &app.database_url,
-        &format!(r#"SELECT "{column}"::text AS value FROM "user" WHERE id = '{id}'"#),
+        &format!(
+            r#"SELECT {} AS value FROM "user" WHERE id = '{id}'"#,
+            user_column_text(column)
+        ),
     )
 }
 
@@ -19,7 +23,10 @@ async fn update_user_sets_name_and_image_answers_status_and_re_sets_the_cookie()
     let (id, token) = (alice.id.as_str(), alice.token.as_str());
     sql(
         &app.database_url,
-        &format!(r#"UPDATE "user" SET "updatedAt" = now() - interval '1 hour' WHERE id = '{id}'"#),
+        &format!(
+            r#"UPDATE "user" SET "updatedAt" = {} WHERE id = '{id}'"#,
+            app.at("-1 hour")
+        ),
     );
     let response = alice
         .post(
@@ -52,7 +59,8 @@ async fn update_user_sets_name_and_image_answers_status_and_re_sets_the_cookie()
     let fresh = query_text(
         &app.database_url,
         &format!(
-            r#"SELECT ("updatedAt" > now() - interval '1 minute')::text AS value FROM "user" WHERE id = '{id}'"#
+            r#"SELECT {} AS value FROM "user" WHERE id = '{id}'"#,
+            bool_text(&format!(r#""updatedAt" > {}"#, app.at("-1 minute")))
         ),
     );
     assert_eq!(fresh.as_deref(), Some("true"), "updatedAt bumped");

@@ -328,3 +328,135 @@ pub async fn connect(database_url: &str) -> better_auth_actix::db::DbConn {
             .expect("a pool");
     pools.local().get().await.expect("connect")
 }
+
+// ---------------------------------------------------------------------------------------------
+// Backend-aware SQL. Each helper picks the dialect from the database URL (`is_sqlite`) and returns
+// an SQL fragment, so that a test writes one query and asserts one value on both backends. On
+// SQLite, dates are Better Auth's ISO text (`YYYY-MM-DDTHH:MM:SS.mmmZ`, compared as text by Node
+// and by our server), booleans integer 0/1.
+// ---------------------------------------------------------------------------------------------
+
+/// The `strftime` format that gives exactly JS `Date.toISOString()` (milliseconds, `Z`).
+const SQLITE_ISO: &str = "%Y-%m-%dT%H:%M:%fZ";
+
+/// SQL for the current instant, in the form the server stores dates
+/// (PostgreSQL `now()`; SQLite ISO text with milliseconds).
+pub fn now(database_url: &str) -> String {
+    if is_sqlite(database_url) {
+        format!("strftime('{SQLITE_ISO}', 'now')")
+    } else {
+        "now()".into()
+    }
+}
+
+/// SQL for now plus an offset such as `"-1 minute"`, `"25 hours"` or `"-31 days"` (an amount and
+/// a unit both dialects know: second(s), minute(s), hour(s), day(s)).
+pub fn at(database_url: &str, offset: &str) -> String {
+    let offset = offset.trim();
+    assert!(
+        !offset.contains('\''),
+        "an offset is an amount and a unit: {offset}"
+    );
+    if is_sqlite(database_url) {
+        let signed = if offset.starts_with(['-', '+']) {
+            offset.to_owned()
+        } else {
+            format!("+{offset}")
+        };
+        format!("strftime('{SQLITE_ISO}', 'now', '{signed}')")
+    } else {
+        format!("(now() + interval '{offset}')")
+    }
+}
+
+/// SQL for the seconds (fractional) from instant `earlier` to instant `later` (both SQL
+/// expressions, e.g. quoted column names or [`now`]).
+pub fn seconds_between(database_url: &str, later: &str, earlier: &str) -> String {
+    if is_sqlite(database_url) {
+        format!("((julianday({later}) - julianday({earlier})) * 86400.0)")
+    } else {
+        format!("extract(epoch FROM ({later}) - ({earlier}))")
+    }
+}
+
+/// SQL for the current time in epoch milliseconds (a number), as `rateLimit.lastRequest` holds it.
+pub fn epoch_ms_now(database_url: &str) -> String {
+    if is_sqlite(database_url) {
+        "((julianday('now') - 2440587.5) * 86400000.0)".into()
+    } else {
+        "(extract(epoch FROM now()) * 1000)".into()
+    }
+}
+
+/// SQL for a number rounded to the nearest integer, as text (`"3600"` on both backends, where
+/// PostgreSQL would print a numeric and SQLite a real `3600.0`).
+pub fn rounded(expr: &str) -> String {
+    format!("CAST(CAST(round({expr}) AS BIGINT) AS TEXT)")
+}
+
+/// SQL for a boolean (a PostgreSQL `boolean`, a SQLite integer 0/1, or a comparison) as the text
+/// `true`/`false` on both backends; NULL stays NULL.
+pub fn bool_text(expr: &str) -> String {
+    format!("CASE WHEN ({expr}) IS NULL THEN NULL WHEN ({expr}) THEN 'true' ELSE 'false' END")
+}
+
+/// SQL for any value as text (`CAST(… AS TEXT)`, which both dialects know; use [`bool_text`] for
+/// booleans, whose text differs).
+pub fn text(expr: &str) -> String {
+    format!("CAST(({expr}) AS TEXT)")
+}
+
+/// The SQL literal for a boolean column value (`true`/`false`; SQLite stores 1/0).
+pub fn bool_literal(database_url: &str, value: bool) -> &'static str {
+    match (is_sqlite(database_url), value) {
+        (true, true) => "1",
+        (true, false) => "0",
+        (false, true) => "true",
+        (false, false) => "false",
+    }
+}
+
+/// Prints why a test does not apply on this backend and returns `true` when tests run on SQLite:
+/// `if postgres_only("TLS") { return; }`.
+pub fn postgres_only(why: &str) -> bool {
+    if sqlite_backend() {
+        eprintln!("SKIPPED: PostgreSQL-only: {why}");
+        return true;
+    }
+    false
+}
+
+/// Prints why a test does not apply on this backend and returns `true` when tests run on
+/// PostgreSQL: `if sqlite_only("AUTOINCREMENT") { return; }`.
+pub fn sqlite_only(why: &str) -> bool {
+    if !sqlite_backend() {
+        eprintln!("SKIPPED: SQLite-only: {why}");
+        return true;
+    }
+    false
+}
+
+/// SQL for a `"user"` column as text, the boolean `emailVerified` as `true`/`false`.
+pub fn user_column_text(column: &str) -> String {
+    let quoted = format!(r#""{column}""#);
+    if column == "emailVerified" {
+        bool_text(&quoted)
+    } else {
+        text(&quoted)
+    }
+}
+
+/// Holds a SQLite file's write lock (`BEGIN IMMEDIATE`) from a connection of its own, as another
+/// process writing (Node Better Auth) would, for `hold`; then commits. Blocks; call it on a
+/// blocking thread.
+pub fn hold_sqlite_write_lock(database_url: &str, hold: std::time::Duration) {
+    use diesel::connection::SimpleConnection as _;
+    let Blocking::Sqlite(mut conn) = blocking(database_url) else {
+        panic!("not a SQLite URL: {database_url}");
+    };
+    conn.batch_execute("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    std::thread::sleep(hold);
+    conn.batch_execute("COMMIT")
+        .expect("release the write lock");
+}

@@ -1,5 +1,6 @@
-//! Integration-test harness: the real server on a random port against a real PostgreSQL database
-//! of its own, and one request vocabulary for talking to it.
+//! Integration-test harness: the real server on a random port against a real database of its own
+//! (PostgreSQL, or a SQLite file with `TEST_DATABASE=sqlite`), and one request vocabulary for
+//! talking to it.
 //!
 //! - [`TestApp`]: a running server. `app.get`/`app.post`/`app.request` send anonymous requests (no
 //!   cookies kept), `app.send` one with a bearer token.
@@ -196,8 +197,19 @@ impl TestApp {
         .await
     }
 
+    /// SQL for now plus an offset in this server's database dialect ([`database::at`]), e.g.
+    /// `app.at("-1 minute")`.
+    pub fn at(&self, offset: &str) -> String {
+        database::at(&self.database_url, offset)
+    }
+
+    /// SQL for now in this server's database dialect ([`database::now`]).
+    pub fn now(&self) -> String {
+        database::now(&self.database_url)
+    }
+
     /// Rewrites a session row behind the server's back; `set` is an SQL `SET` list, e.g.
-    /// `"expiresAt" = now() - interval '1 minute'`.
+    /// `format!(r#""expiresAt" = {}"#, app.at("-1 minute"))`.
     pub fn update_session(&self, token: &str, set: &str) {
         sql(
             &self.database_url,

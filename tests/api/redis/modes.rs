@@ -44,8 +44,9 @@ async fn redis_preserve_in_database_reads_redis_only_and_ends_rows_instead_of_de
     assert_eq!(kv.get(&second.token).await, None);
     assert_eq!(app.count("session"), 2);
     let ended = app.count(&format!(
-        r#"session WHERE token = '{}' AND "expiresAt" <= now()"#,
-        second.token
+        r#"session WHERE token = '{}' AND "expiresAt" <= {}"#,
+        second.token,
+        app.now()
     ));
     assert_eq!(ended, 1);
     // No fallback: a missing key is no session, whatever the table says.

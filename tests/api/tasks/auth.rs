@@ -112,7 +112,10 @@ async fn unknown_expired_revoked_or_badly_signed_session_tokens_get_401() {
         "unknown token",
     );
     assert_unauthorized(&list_with(&app, "").await, "empty bearer");
-    app.update_session(&user.token, r#""expiresAt" = now() - interval '1 minute'"#);
+    app.update_session(
+        &user.token,
+        &format!(r#""expiresAt" = {}"#, app.at("-1 minute")),
+    );
     assert_unauthorized(&list_with(&app, &user.token).await, "expired session");
     let other = app.sign_up().await;
     let signed_out = app
@@ -414,7 +417,8 @@ async fn an_eddsa_jwt_fails_once_its_key_changes_algorithm_or_leaves_the_grace_p
     sql(
         &app.database_url,
         &format!(
-            r#"UPDATE jwks SET alg = 'EdDSA', "expiresAt" = now() - interval '31 days' WHERE id = '{kid}'"#
+            r#"UPDATE jwks SET alg = 'EdDSA', "expiresAt" = {} WHERE id = '{kid}'"#,
+            app.at("-31 days")
         ),
     );
     assert_unauthorized(&list_with(&app, &token).await, "key past its grace period");

@@ -35,7 +35,7 @@ async fn fifty_concurrent_creates_are_all_persisted() {
     assert_eq!((tasks.len(), total), (50, 50));
     let stored = query_text(
         &app.database_url,
-        "SELECT count(DISTINCT title)::text AS value FROM task",
+        "SELECT CAST(count(DISTINCT title) AS TEXT) AS value FROM task",
     );
     assert_eq!(stored.as_deref(), Some("50"));
 }

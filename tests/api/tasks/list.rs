@@ -20,7 +20,7 @@ async fn seed(c: &Tasks<'_>) {
         sql(
             &c.app.database_url,
             &format!(
-                "UPDATE task SET created_at = '2026-01-0{}T00:00:00Z', updated_at = '2026-02-0{}T00:00:00Z' WHERE id = {}",
+                "UPDATE task SET created_at = '2026-01-0{}T00:00:00.000Z', updated_at = '2026-02-0{}T00:00:00.000Z' WHERE id = {}",
                 i + 1,
                 5 - i,
                 created["id"]

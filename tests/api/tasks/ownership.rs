@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::database::bool_text;
 use crate::helpers::tasks::{FORMS, Form, tasks_path};
 use crate::helpers::{TestApp, query_text};
 
@@ -136,7 +137,10 @@ async fn a_path_user_id_other_than_the_callers_is_403_on_every_route_before_any_
     }
     let titles = query_text(
         &app.database_url,
-        "SELECT string_agg(title || ':' || completed, ',') AS value FROM task",
+        &format!(
+            "SELECT string_agg(title || ':' || {}, ',') AS value FROM task",
+            bool_text("completed")
+        ),
     );
     assert_eq!(titles.as_deref(), Some("alice's:false"), "nothing changed");
 }
