@@ -212,25 +212,10 @@ pub fn build_pools(
     }
 }
 
-#[expect(
-    clippy::expect_used,
-    reason = "building fails only without a runtime for the timeouts, and one is set"
-)]
 fn build_sqlite_pool(path: &Path, size: usize, timeout: std::time::Duration) -> sqlite::SqlitePool {
-    sqlite::SqlitePool::builder(sqlite::Manager::new(path.to_owned()))
-        .max_size(size)
-        .wait_timeout(Some(timeout))
-        .create_timeout(Some(timeout))
-        .recycle_timeout(Some(timeout))
-        .runtime(deadpool::Runtime::Tokio1)
-        .build()
-        .expect("a runtime is set")
+    bounded(sqlite::Manager::new(path.to_owned()), size, timeout)
 }
 
-#[expect(
-    clippy::expect_used,
-    reason = "building fails only without a runtime for the timeouts, and one is set"
-)]
 fn build_pool(
     database_url: &str,
     options: ConnectOptions,
@@ -246,7 +231,20 @@ fn build_pool(
         database_url,
         manager_config,
     );
-    Pool::builder(manager)
+    bounded(manager, size, timeout)
+}
+
+/// A pool of `size` whose waits, connects and recycles are each bounded by `timeout`.
+#[expect(
+    clippy::expect_used,
+    reason = "building fails only without a runtime for the timeouts, and one is set"
+)]
+fn bounded<M: deadpool::managed::Manager>(
+    manager: M,
+    size: usize,
+    timeout: std::time::Duration,
+) -> deadpool::managed::Pool<M> {
+    deadpool::managed::Pool::builder(manager)
         .max_size(size)
         .wait_timeout(Some(timeout))
         .create_timeout(Some(timeout))

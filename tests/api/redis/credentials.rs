@@ -99,19 +99,26 @@ async fn get(url: &str, key: &str) -> Option<String> {
     conn.get(key).await.unwrap()
 }
 
+/// A server whose sessions live only in the Redis at `url`; a user signed up on it, whose session
+/// is read back from that Redis. Returns the server, the user and the key prefix.
+async fn signed_up_on(url: &str) -> (TestApp, crate::helpers::TestUser, String) {
+    let prefix = random_prefix();
+    let app =
+        TestApp::spawn_with(|c| use_redis(c, url, &prefix, SessionStorageMode::SecondaryOnly))
+            .await;
+    let alice = app.sign_up().await;
+    assert_eq!(alice.get("/api/auth/get-session").await.status, 200);
+    let stored = get(url, &format!("{prefix}{}", alice.token)).await;
+    assert!(stored.is_some_and(|s| s.contains(&alice.id)));
+    (app, alice, prefix)
+}
+
 #[tokio::test]
 async fn an_acl_user_with_a_password_and_a_database_number_holds_the_sessions() {
     let redis = redis_with_acl_user();
     let url = format!("redis://bat:user-password@127.0.0.1:{}/5", redis.port);
-    let prefix = random_prefix();
-    let app =
-        TestApp::spawn_with(|c| use_redis(c, &url, &prefix, SessionStorageMode::SecondaryOnly))
-            .await;
-    let alice = app.sign_up().await;
-    assert_eq!(alice.get("/api/auth/get-session").await.status, 200);
     // The session is in database 5 of that Redis, under the prefix, and nowhere else.
-    let stored = get(&url, &format!("{prefix}{}", alice.token)).await;
-    assert!(stored.is_some_and(|s| s.contains(&alice.id)));
+    let (app, alice, prefix) = signed_up_on(&url).await;
     let db0 = format!("redis://bat:user-password@127.0.0.1:{}/0", redis.port);
     assert_eq!(get(&db0, &format!("{prefix}{}", alice.token)).await, None);
     assert_eq!(app.get("/ready").await.status, 200);
@@ -230,14 +237,7 @@ async fn rediss_speaks_tls_with_a_password() {
     // The test CA is in no trust store: `#insecure` skips verifying the certificate only; the
     // connection is still TLS (a plain client gets nothing from this port).
     let url = format!("rediss://:tls-password@127.0.0.1:{}/3#insecure", redis.port);
-    let prefix = random_prefix();
-    let app =
-        TestApp::spawn_with(|c| use_redis(c, &url, &prefix, SessionStorageMode::SecondaryOnly))
-            .await;
-    let alice = app.sign_up().await;
-    assert_eq!(alice.get("/api/auth/get-session").await.status, 200);
-    let stored = get(&url, &format!("{prefix}{}", alice.token)).await;
-    assert!(stored.is_some_and(|s| s.contains(&alice.id)));
+    let _signed_up = signed_up_on(&url).await;
     let plain = format!("redis://:tls-password@127.0.0.1:{}/3", redis.port);
     let plain = redis::Client::open(plain).unwrap();
     let refused = tokio::time::timeout(
