@@ -90,11 +90,7 @@ impl Drop for Serving {
 }
 
 async fn serve_unconfigured(dir: &std::path::Path) -> Serving {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let child = binary()
         .current_dir(dir)
         .env("PORT", port.to_string())

@@ -7,14 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{SECRET, drop_database, fresh_database};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use crate::helpers::{SECRET, drop_database, free_port, fresh_database};
 
 /// Outcomes of the load: answered requests, refused connections (after the listener closed), and
 /// requests that were sent but never answered (the failure this test is about).

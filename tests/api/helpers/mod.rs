@@ -57,6 +57,14 @@ pub fn test_config(database_url: &str) -> Config {
     config
 }
 
+/// A port nothing listens on now, for a process the test starts itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
 /// A random e-mail address.
 pub fn random_email() -> String {
     format!(

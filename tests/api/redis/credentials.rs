@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use better_auth_actix::config::SessionStorageMode;
 use redis::AsyncCommands as _;
 
-use crate::helpers::TestApp;
 use crate::helpers::redis::{random_prefix, use_redis};
+use crate::helpers::{TestApp, free_port};
 
 /// A `redis-server` child process, stopped on drop.
 struct PrivateRedis {
@@ -23,14 +23,6 @@ impl Drop for PrivateRedis {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl PrivateRedis {

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use better_auth_actix::config::SessionStorageMode::SecondaryOnly;
 use reqwest::Method;
 
-use crate::helpers::TestApp;
 use crate::helpers::redis::{random_prefix, use_redis};
+use crate::helpers::{TestApp, free_port};
 
 #[tokio::test]
 async fn redis_unreachable_answers_503_with_retry_after_quickly() {
@@ -58,14 +58,6 @@ fn start_redis(port: u16, dir: &std::path::Path) -> Child {
         .stdout(Stdio::null())
         .spawn()
         .expect("redis-server")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn wait_ready(app: &TestApp, want: u16) {
