@@ -19,7 +19,9 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::TransactionManager as _;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt as _;
 
@@ -223,6 +225,10 @@ fn build_pool(
     timeout: std::time::Duration,
 ) -> Pool<AsyncPgConnection> {
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    // No `SELECT 1` round trip per checkout: a connection whose socket closed (a restart, a
+    // terminated backend) is already discarded as broken, and a query on one that dies in use
+    // answers 503 (`error::is_outage`) and marks it broken.
+    manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |_url| {
         let options = options.clone();
         async move { options.connect().await }.boxed()

@@ -46,16 +46,30 @@ struct PrivateJwk {
 }
 
 /// A decrypted Ed25519 key, ready to sign; `kid` is its `jwks.id`.
+///
+/// Signs with aws-lc: every get-session signs a JWT, and its Ed25519 takes about half of
+/// ed25519-dalek's time on this hardware. Ed25519 is deterministic, so the signatures are the
+/// same bytes either way (see the test below).
 pub struct SigningKey {
     pub kid: String,
-    key: ed25519_dalek::SigningKey,
+    key: aws_lc_rs::signature::Ed25519KeyPair,
 }
 
 impl SigningKey {
+    /// The key with this 32-byte seed, if `public` is its public half.
+    fn from_seed(kid: String, seed: &[u8; 32], public: &[u8]) -> anyhow::Result<Self> {
+        let key = aws_lc_rs::signature::Ed25519KeyPair::from_seed_and_public_key(seed, public)
+            .map_err(|e| {
+                anyhow::anyhow!("jwks row {kid}: private and public halves differ ({e})")
+            })?;
+        Ok(Self { kid, key })
+    }
+
     /// The Ed25519 signature of `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        use ed25519_dalek::Signer as _;
-        self.key.sign(message).to_bytes()
+        let mut out = [0u8; 64];
+        out.copy_from_slice(self.key.sign(message).as_ref());
+        out
     }
 }
 
@@ -242,16 +256,10 @@ pub fn decode_private(config: &Config, row: &Jwk) -> anyhow::Result<SigningKey> 
         .ok()
         .and_then(|d| d.try_into().ok())
         .context("private JWK `d` is not 32 bytes of base64url")?;
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    anyhow::ensure!(
-        URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes()) == jwk.x,
-        "jwks row {}: private and public halves differ",
-        row.id
-    );
-    Ok(SigningKey {
-        kid: row.id.clone(),
-        key,
-    })
+    let public = URL_SAFE_NO_PAD
+        .decode(&jwk.x)
+        .context("private JWK `x` is not base64url")?;
+    SigningKey::from_seed(row.id.clone(), &seed, &public)
 }
 
 /// Whether a key is still published: unexpired, or expired less than the grace period ago.
@@ -312,4 +320,55 @@ pub async fn public_keys(
         .filter(|r| published(r, config, at))
         .filter_map(public_entry)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 8032, section 7.1, TEST 2 (one-byte message).
+    const SEED: &str = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+    const PUBLIC: &str = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+    const SIGNATURE: &str = "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da\
+                             085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00";
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_default())
+            .collect()
+    }
+
+    fn key() -> SigningKey {
+        let seed: [u8; 32] = bytes(SEED).try_into().unwrap_or_default();
+        SigningKey::from_seed("kid".into(), &seed, &bytes(PUBLIC)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn signs_the_rfc_8032_vector() {
+        assert_eq!(key().sign(&[0x72]).to_vec(), bytes(SIGNATURE));
+    }
+
+    #[test]
+    fn signs_the_same_bytes_as_ed25519_dalek() {
+        use ed25519_dalek::Signer as _;
+        let seed: [u8; 32] = bytes(SEED).try_into().unwrap_or_default();
+        let dalek = ed25519_dalek::SigningKey::from_bytes(&seed);
+        for message in [
+            &b""[..],
+            b"eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1In0",
+            &[7u8; 1000],
+        ] {
+            assert_eq!(key().sign(message), dalek.sign(message).to_bytes());
+        }
+    }
+
+    #[test]
+    fn refuses_a_public_half_of_another_key() {
+        let seed: [u8; 32] = bytes(SEED).try_into().unwrap_or_default();
+        let other = [9u8; 32];
+        let other_public = ed25519_dalek::SigningKey::from_bytes(&other).verifying_key();
+        let refused = SigningKey::from_seed("kid".into(), &seed, other_public.as_bytes());
+        assert!(refused.is_err());
+    }
 }

@@ -44,13 +44,15 @@ fn compact(
     payload: &Map<String, Value>,
     sign: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> String {
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(Value::Object(payload.clone()).to_string())
-    );
-    let signature = sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    let mut token = String::with_capacity(1024);
+    URL_SAFE_NO_PAD.encode_string(header.to_string(), &mut token);
+    token.push('.');
+    // A map of JSON values always serializes.
+    URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(payload).unwrap_or_default(), &mut token);
+    let signature = sign(token.as_bytes());
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    token
 }
 
 /// EdDSA with header `{"alg":"EdDSA","kid":"<jwks.id>"}` (no `typ`, as jose sends it).
