@@ -308,14 +308,19 @@ async fn the_eddsa_verifier_rejects_tampered_expired_unknown_and_foreign_tokens(
                 .unwrap()
         })
     };
-    let expired = sign::payload(&row, &app.config, chrono::Utc::now().timestamp() - 3600);
+    let expired = sign::Claims::new(
+        &row,
+        &app.config,
+        chrono::Utc::now().timestamp() - 3600,
+        false,
+    );
     assert!(
         verify(&app, &app.config, &sign::sign_eddsa(&key, &expired))
             .await
             .is_none(),
         "expired"
     );
-    let fresh = sign::payload(&row, &app.config, chrono::Utc::now().timestamp());
+    let fresh = sign::Claims::new(&row, &app.config, chrono::Utc::now().timestamp(), false);
     assert!(
         verify(&app, &app.config, &sign::sign_eddsa(&key, &fresh))
             .await
