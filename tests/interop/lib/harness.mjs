@@ -8,7 +8,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { getMigrations } from "better-auth/db/migration";
 import pg from "pg";
+import { closeDatabase, oracleOptions } from "../oracle/options.mjs";
 import { parseMessage, startSmtpListener } from "./smtp.mjs";
 import { sqliteQuery } from "./sqlite.mjs";
 
@@ -472,6 +474,33 @@ export async function runBetterAuthMigrator(dbUrl, { rateLimitTable = false } = 
   if (code !== 0) throw new Error(`migrate.mjs failed (${code}):\n${out}`);
   return JSON.parse(out.trim().split("\n").pop());
 }
+
+/**
+ * Better Auth's own migration planner on `dbUrl` (in process): what it would create or add, and every
+ * warning it logs. An empty plan with no warnings means Better Auth sees exactly its schema.
+ */
+export async function betterAuthMigrationPlan(dbUrl, { rateLimitTable = false } = {}) {
+  const logged = [];
+  const options = {
+    ...oracleOptions({ DATABASE_URL: dbUrl, BETTER_AUTH_SECRET: SECRET, BETTER_AUTH_URL: "http://127.0.0.1:1", ORACLE_RATELIMIT_TABLE: rateLimitTable ? "1" : "0" }),
+    logger: { level: "warn", log: (level, message) => logged.push(`${level}: ${message}`) },
+  };
+  try {
+    const m = await getMigrations(options, { throwOnUnsafe: false });
+    return {
+      toBeCreated: m.toBeCreated.map((t) => t.table),
+      toBeAdded: m.toBeAdded.map((t) => `${t.table}(${Object.keys(t.fields)})`),
+      toBeAddedIndexes: (m.toBeAddedIndexes ?? []).map((i) => i.name),
+      unsafeChanges: m.unsafeChanges ?? [],
+      warnings: logged,
+    };
+  } finally {
+    await closeDatabase(options.database);
+  }
+}
+
+/** What [`betterAuthMigrationPlan`] returns for a schema Better Auth needs nothing more of. */
+export const NOTHING_TO_MIGRATE = { toBeCreated: [], toBeAdded: [], toBeAddedIndexes: [], unsafeChanges: [], warnings: [] };
 
 /** Writes `data` as JSON to the artifacts dir; returns the path. */
 export async function saveArtifact(name, data) {

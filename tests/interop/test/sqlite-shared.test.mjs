@@ -12,10 +12,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { getMigrations } from "better-auth/db/migration";
-import { closeDatabase, oracleOptions } from "../oracle/options.mjs";
 import { BA_TABLES, snapshotRows } from "../lib/db-inspect.mjs";
-import { INTEROP_DIR, OURS_KIND, SECRET, createDatabase, runBetterAuthMigrator, saveArtifact, skipOnPostgres, startOracle, startOurs } from "../lib/harness.mjs";
+import { INTEROP_DIR, NOTHING_TO_MIGRATE, OURS_KIND, SECRET, betterAuthMigrationPlan, createDatabase, runBetterAuthMigrator, saveArtifact, skipOnPostgres, startOracle, startOurs } from "../lib/harness.mjs";
 import { rawRequest } from "../lib/http.mjs";
 import { ISO_DATE_RE } from "../lib/sqlite.mjs";
 
@@ -116,28 +114,6 @@ function masterEntries(file, tables = RATE_LIMIT_TABLES) {
   );
 }
 
-/** Better Auth's own migration planner on the file: what it would create or add, and every warning it logs. */
-async function betterAuthPlan(url, { rateLimitTable = false } = {}) {
-  const logged = [];
-  const options = {
-    ...oracleOptions({ DATABASE_URL: url, BETTER_AUTH_SECRET: SECRET, BETTER_AUTH_URL: "http://127.0.0.1:1", ORACLE_RATELIMIT_TABLE: rateLimitTable ? "1" : "0" }),
-    logger: { level: "warn", log: (level, message) => logged.push(`${level}: ${message}`) },
-  };
-  try {
-    const m = await getMigrations(options, { throwOnUnsafe: false });
-    return {
-      toBeCreated: m.toBeCreated.map((t) => t.table),
-      toBeAdded: m.toBeAdded.map((t) => `${t.table}(${Object.keys(t.fields)})`),
-      toBeAddedIndexes: (m.toBeAddedIndexes ?? []).map((i) => i.name),
-      unsafeChanges: m.unsafeChanges ?? [],
-      warnings: logged,
-    };
-  } finally {
-    await closeDatabase(options.database);
-  }
-}
-
-const NOTHING_TO_DO = { toBeCreated: [], toBeAdded: [], toBeAddedIndexes: [], unsafeChanges: [], warnings: [] };
 
 /** Every value of every `date` column (with its storage class), and the booleans/integers, as stored. */
 async function storedFormats(db) {
@@ -160,8 +136,8 @@ describe("SQLite: our migrations and Better Auth's migrator agree", { skip: SKIP
     const db = await createDatabase("sqlite-ours-first");
     cleanup.push(() => db.drop());
     applyOurMigrations(db.file);
-    assert.deepEqual(await betterAuthPlan(db.url), NOTHING_TO_DO, "reference configuration");
-    assert.deepEqual(await betterAuthPlan(db.url, { rateLimitTable: true }), NOTHING_TO_DO, "with rateLimit.storage = database");
+    assert.deepEqual(await betterAuthMigrationPlan(db.url), NOTHING_TO_MIGRATE, "reference configuration");
+    assert.deepEqual(await betterAuthMigrationPlan(db.url, { rateLimitTable: true }), NOTHING_TO_MIGRATE, "with rateLimit.storage = database");
     // And applying them again changes nothing (IF NOT EXISTS everywhere).
     const before = masterEntries(db.file, [...RATE_LIMIT_TABLES, "task"]);
     applyOurMigrations(db.file);
@@ -204,7 +180,7 @@ describe("SQLite: our migrations and Better Auth's migrator agree", { skip: SKIP
     assert.deepEqual(await snapshotRows(db, RATE_LIMIT_TABLES), rowsBefore, "rows unchanged (quote() of every value)");
     const tables = masterEntries(db.file, ["task"]).map((e) => `${e.type}:${e.name}`);
     assert.ok(tables.includes("table:task"), `our task table added: ${tables}`);
-    assert.deepEqual(await betterAuthPlan(db.url, { rateLimitTable: true }), NOTHING_TO_DO, "Better Auth still sees its own schema");
+    assert.deepEqual(await betterAuthMigrationPlan(db.url, { rateLimitTable: true }), NOTHING_TO_MIGRATE, "Better Auth still sees its own schema");
   });
 });
 
