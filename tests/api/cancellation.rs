@@ -72,8 +72,10 @@ async fn clients_that_disconnect_mid_request_under_concurrent_writes_break_nothi
     let mut acknowledged = Vec::new();
     for (i, status, body) in impatient.into_iter().flatten() {
         assert!(status < 500, "impatient request {i} got {status}: {body}");
+        // A 201 whose body the client gave up reading (its timeout covers the body too) names
+        // no task: the client never learned which one was acknowledged.
         if i % 2 == 0 && status == 201 {
-            acknowledged.push(body["id"].as_i64().unwrap());
+            acknowledged.extend(body["id"].as_i64());
         }
     }
     for reply in &patient {
