@@ -4,6 +4,9 @@
 # Usage: bash bench/profile.sh [scenario: get-session | get-session-cookie | tasks | task] [seconds, default 8]
 # BA_BIN=path skips the release build. Needs perf (Debian `linux-perf`) and wrk; run as root or with
 # kernel.perf_event_paranoid <= 1. With `inferno` on PATH (`cargo install inferno`) it also writes a flame graph.
+# PROFILE_CALLGRAPH=dwarf records DWARF call stacks instead (the release build has no frame pointers) and
+# adds the inclusive report: how much of the time each function and everything it calls takes, e.g.
+# `sign::issue` (the set-auth-jwt signature) or `read_session` (the database read). It is slower to report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario="${1:-get-session}" secs="${2:-8}"
@@ -46,7 +49,10 @@ esac
 wrk -t2 -c32 -d"$((secs + 2))s" "${args[@]}" > "$out/wrk.txt" 2>&1 &
 wrk_pid=$!
 sleep 1
-perf record -F 999 -g -p "$server" -o "$out/perf.data" -- sleep "$secs" 2> "$out/perf-record.log"
+case "${PROFILE_CALLGRAPH:-fp}" in
+  dwarf) perf record -F 499 --call-graph dwarf,16384 -p "$server" -o "$out/perf.data" -- sleep "$secs" 2> "$out/perf-record.log" ;;
+  *) perf record -F 999 -g -p "$server" -o "$out/perf.data" -- sleep "$secs" 2> "$out/perf-record.log" ;;
+esac
 wait "$wrk_pid"
 grep -E 'Requests/sec' "$out/wrk.txt"
 echo "== by shared object"
@@ -54,6 +60,11 @@ tidy() { grep -E '^ +[0-9]' | sed 's/  */ /g; s/ - - *$//' | cut -c1-150; }
 perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null | tidy | head -8
 echo "== top symbols"
 perf report -i "$out/perf.data" --no-children --sort symbol --stdio 2>/dev/null | tidy | head -30
+if [ "${PROFILE_CALLGRAPH:-fp}" = dwarf ]; then
+  echo "== inclusive (children), user space"
+  perf report -i "$out/perf.data" --no-inline --children --sort symbol --stdio -g none 2>/dev/null | tidy |
+    grep -v '\[k\]' | head -60
+fi
 if command -v inferno-collapse-perf >/dev/null; then
   perf script -i "$out/perf.data" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph > "$out/flamegraph.svg"
   echo "flame graph: $out/flamegraph.svg"

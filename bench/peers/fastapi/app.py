@@ -11,7 +11,7 @@ from typing import Optional
 
 import jwt
 from fastapi import Depends, FastAPI, Header, HTTPException, Response
-from sqlalchemy import Column, JSON, func
+from sqlalchemy import Column, JSON, func, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,7 +48,10 @@ class TaskCreate(SQLModel):
 
 @app.on_event("startup")
 async def create_tables() -> None:
+    # Both uvicorn workers start at once: a transaction-scoped advisory lock keeps their CREATE TABLEs
+    # from racing (otherwise one fails on pg_type's unique index and uvicorn stops).
     async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(20261201)"))
         await conn.run_sync(SQLModel.metadata.create_all)
 
 
