@@ -174,9 +174,25 @@ fn ensure_template() -> String {
             .build()
             .expect("runtime");
         rt.block_on(migrate(&url));
-        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
-            .execute(&mut conn)
-            .expect("rename");
+        drop(rt);
+        // The migration's connection closes asynchronously: its backend can linger for a moment,
+        // and PostgreSQL refuses to rename a database someone is connected to.
+        for attempt in 0.. {
+            let renamed = diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut conn);
+            match renamed {
+                Ok(_) => break,
+                Err(e) if attempt == 50 => panic!("rename: {e:?}"),
+                Err(_) => {
+                    diesel::sql_query(format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{building}'"
+                    ))
+                    .execute(&mut conn)
+                    .expect("terminate the migration's session");
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+        }
     }
     diesel::sql_query("SELECT pg_advisory_unlock(727274)")
         .execute(&mut conn)
