@@ -27,7 +27,8 @@ pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn from_hex(hex: &str) -> Option<Vec<u8>> {
+/// Lowercase or uppercase hex to bytes; `None` for odd lengths or non-hex digits.
+pub(super) fn from_hex(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
         return None;
     }

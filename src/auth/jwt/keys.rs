@@ -333,10 +333,7 @@ mod tests {
                              085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00";
 
     fn bytes(hex: &str) -> Vec<u8> {
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_default())
-            .collect()
+        super::super::key_encryption::from_hex(hex).unwrap_or_default()
     }
 
     fn key() -> SigningKey {
