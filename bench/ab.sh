@@ -4,7 +4,8 @@
 # server was judged (this machine's throughput moves by a third between minutes, so only figures taken
 # side by side compare).
 # Usage: bash bench/ab.sh BIN_A BIN_B [rounds, default 3] [seconds, default 8] [scenario]
-# Scenarios: get-session-cookie (default), get-session (bearer), tasks, task. Needs wrk and pgbench.
+# Scenarios: get-session-cookie (default), get-session-64 (64 sessions' cookies in turn, bench/rotate.lua),
+# get-session (bearer), tasks, task. Needs wrk and pgbench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin_a="$1" bin_b="$2" rounds="${3:-3}" secs="${4:-8}" scenario="${5:-get-session-cookie}"
@@ -50,6 +51,14 @@ wrk_args() {
   done
   case "$scenario" in
     get-session-cookie) args=(-H "cookie: $cookie" "$base/api/auth/get-session") ;;
+    get-session-64)
+      for _ in $(seq 1 64); do
+        curl -sf -D "$tmp/headers" -o /dev/null "$base/api/auth/sign-in/email" -H 'content-type: application/json' \
+          -d '{"email":"ab@example.com","password":"ab-password-0123"}'
+        awk 'tolower($1)=="set-cookie:" {split($2,kv,";"); printf "%s%s", sep, kv[1]; sep="; "} END {print ""}' \
+          "$tmp/headers" >> "$tmp/$1.cookies"
+      done
+      args=(-s bench/rotate.lua "$base/api/auth/get-session" -- cookie "$tmp/$1.cookies") ;;
     get-session) args=(-H "authorization: Bearer $token" "$base/api/auth/get-session") ;;
     tasks) args=(-H "authorization: Bearer $jwt" "$base/api/tasks") ;;
     task) args=(-H "authorization: Bearer $jwt" "$base/api/tasks/$task") ;;

@@ -93,12 +93,30 @@ sign_up() {
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user"]["id"])' "$tmp/b")"
 }
 sign_in() {
-  curl -sf -D "$tmp/h" -o /dev/null "http://127.0.0.1:$1/api/auth/sign-in/email" -H 'content-type: application/json' \
+  curl -sf -D "$tmp/h" -o "$tmp/b" "http://127.0.0.1:$1/api/auth/sign-in/email" -H 'content-type: application/json' \
     -H "origin: http://127.0.0.1:$1" -d '{"email":"bench@example.com","password":"bench-password-1"}'
   cookie_header "$tmp/h"
 }
-IFS=$'\t' read -r ours_cookie ours_token ours_user < <(sign_up "$p_ours")
-IFS=$'\t' read -r node_cookie node_token _ < <(sign_up "$p_node")
+# sessions PORT NAME: $tmp/NAME.cookie and $tmp/NAME.bearer, one header value per line for each of 64
+# sessions of the bench user, for bench/rotate.lua: get-session is measured as many users call it
+# (pgbench -S, its yardstick, looks up a random row each time), not one session over and over.
+sessions() {
+  for _ in $(seq 1 64); do
+    sign_in "$1" >> "$tmp/$2.cookie" && echo >> "$tmp/$2.cookie"
+    python3 -c 'import json,sys; print("Bearer " + json.load(open(sys.argv[1]))["token"])' "$tmp/b" >> "$tmp/$2.bearer"
+  done
+  # A session that did not take would be answered `null`, fast and 200: every line must find its user.
+  local header value
+  for header in cookie authorization; do
+    while read -r value; do
+      curl -sf "http://127.0.0.1:$1/api/auth/get-session" -H "$header: $value" | grep -q '"user"' \
+        || { echo "a $2 session does not sign in: $header" >&2; exit 1; }
+    done < "$tmp/$2.$([ "$header" = cookie ] && echo cookie || echo bearer)"
+  done
+}
+IFS=$'\t' read -r _ _ ours_user < <(sign_up "$p_ours")
+sign_up "$p_node" >/dev/null
+sessions "$p_ours" ours; sessions "$p_node" node
 ours_cache_cookie=$(sign_in "$p_ours_cache")
 node_cache_cookie=$(sign_in "$p_node_cache")
 jwt=$(python3 bench/mint-hs256.py "$secret" "$ours_user")
@@ -112,8 +130,9 @@ seed_tasks() { # port [jwt] -> id of the last task created
   echo "$id"
 }
 ours_task=$(seed_tasks "$p_ours")
-IFS=$'\t' read -r lite_cookie _ lite_user < <(sign_up "$p_ours_lite")
-IFS=$'\t' read -r node_lite_cookie _ _ < <(sign_up "$p_node_lite")
+IFS=$'\t' read -r _ _ lite_user < <(sign_up "$p_ours_lite")
+sign_up "$p_node_lite" >/dev/null
+sessions "$p_ours_lite" ours_lite; sessions "$p_node_lite" node_lite
 jwt_lite=$(python3 bench/mint-hs256.py "$secret" "$lite_user")
 lite_task=$(seed_tasks "$p_ours_lite" "$jwt_lite")
 fastapi_task=$(seed_tasks "$p_fastapi")
@@ -171,7 +190,8 @@ compare() { # name, peer name, ours args (|-separated), peer args (|-separated)
 
 ol="http://127.0.0.1:$p_ours_lite" nl="http://127.0.0.1:$p_node_lite"
 o="http://127.0.0.1:$p_ours" oc="http://127.0.0.1:$p_ours_cache" n="http://127.0.0.1:$p_node" nc="http://127.0.0.1:$p_node_cache" f="http://127.0.0.1:$p_fastapi"
-compare "GET get-session, cookie, cache off" "Better Auth" "-H|cookie: $ours_cookie|$o/api/auth/get-session" "-H|cookie: $node_cookie|$n/api/auth/get-session"
+rotate() { echo "-s|bench/rotate.lua|$1/api/auth/get-session|--|$2|$tmp/$3"; } # base URL, header, file
+compare "GET get-session, cookie, cache off (64 sessions)" "Better Auth" "$(rotate "$o" cookie ours.cookie)" "$(rotate "$n" cookie node.cookie)"
 # PostgreSQL's own limit for one indexed lookup, at the same concurrency as wrk (32 clients, 2
 # threads), interleaved with get-session by cookie: ours, pgbench, ours, pgbench.
 pgbench -h 127.0.0.1 -U postgres -i -q -s 10 "$pgbench_db" >/dev/null 2>&1
@@ -179,18 +199,19 @@ secs=$(python3 -c "import re,sys; m=re.fullmatch(r'(\d+)(s|m)?', sys.argv[1]); p
 pgbench_tps() {
   pgbench -h 127.0.0.1 -U postgres -S -M prepared -c 32 -j 2 -T "$secs" "$pgbench_db" 2>/dev/null | awk '/^tps/ {print int($3)}'
 }
-g1=$(measure -H "cookie: $ours_cookie" "$o/api/auth/get-session"); t1=$(pgbench_tps)
-g2=$(measure -H "cookie: $ours_cookie" "$o/api/auth/get-session"); t2=$(pgbench_tps)
+IFS='|' read -r -a ours_gs_args <<<"$(rotate "$o" cookie ours.cookie)"
+g1=$(measure "${ours_gs_args[@]}"); t1=$(pgbench_tps)
+g2=$(measure "${ours_gs_args[@]}"); t2=$(pgbench_tps)
 ours_gs=$(mean "${g1% *}" "${g2% *}") tps=$(mean "$t1" "$t2")
 pgbench_row="| pgbench -S -M prepared, 32 clients (one indexed lookup), interleaved | get-session by cookie: $ours_gs | PostgreSQL: $tps tps | $(python3 -c "print(f'{$ours_gs/$tps*100:.0f}%')") |"
 echo "$pgbench_row" >&2
-compare "GET get-session, bearer, cache off" "Better Auth" "-H|authorization: Bearer $ours_token|$o/api/auth/get-session" "-H|authorization: Bearer $node_token|$n/api/auth/get-session"
+compare "GET get-session, bearer, cache off (64 sessions)" "Better Auth" "$(rotate "$o" authorization ours.bearer)" "$(rotate "$n" authorization node.bearer)"
 compare "GET get-session, cookie, compact cache hit" "Better Auth" "-H|cookie: $ours_cache_cookie|$oc/api/auth/get-session" "-H|cookie: $node_cache_cookie|$nc/api/auth/get-session"
 compare "GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks" "-H|authorization: Bearer $jwt|$f/api/tasks"
 compare "GET /api/tasks/{id}" "FastAPI" "-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
 compare "POST /api/tasks" "FastAPI" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$o/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"
 compare "PATCH /api/tasks/{id}/complete" "FastAPI" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$o/api/tasks/$ours_task/complete" "-s|$tmp/patch.lua|-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task/complete"
-compare "SQLite: GET get-session, cookie, cache off" "Better Auth on SQLite" "-H|cookie: $lite_cookie|$ol/api/auth/get-session" "-H|cookie: $node_lite_cookie|$nl/api/auth/get-session"
+compare "SQLite: GET get-session, cookie, cache off (64 sessions)" "Better Auth on SQLite" "$(rotate "$ol" cookie ours_lite.cookie)" "$(rotate "$nl" cookie node_lite.cookie)"
 compare "SQLite: GET /api/tasks (20 tasks, HS256 JWT)" "FastAPI (PostgreSQL)" "-H|authorization: Bearer $jwt_lite|$ol/api/tasks" "-H|authorization: Bearer $jwt|$f/api/tasks"
 compare "SQLite: GET /api/tasks/{id}" "FastAPI (PostgreSQL)" "-H|authorization: Bearer $jwt_lite|$ol/api/tasks/$lite_task" "-H|authorization: Bearer $jwt|$f/api/tasks/$fastapi_task"
 compare "SQLite: POST /api/tasks" "FastAPI (PostgreSQL)" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt_lite|$ol/api/tasks" "-s|$tmp/post.lua|-H|authorization: Bearer $jwt|$f/api/tasks"

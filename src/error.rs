@@ -399,6 +399,8 @@ impl From<crate::auth::session_store::StoreError> for ApiError {
             StoreError::Db(e) => e.into(),
             StoreError::Kv(e) => e.into(),
             StoreError::Pool(e) => e.into(),
+            // An outage in its cause chain answers 503 (`is_outage`).
+            shared @ StoreError::Shared(_) => ApiError::Internal(shared.into()),
         }
     }
 }

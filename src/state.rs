@@ -6,9 +6,11 @@ use crate::auth::email::Mailer;
 use crate::auth::origin::TrustedOrigins;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
-use crate::auth::session_store::{DbAccess, StoreError};
+use crate::auth::session_store::{self, DbAccess, StoreError};
+use crate::auth::sessions;
 use crate::auth::verification::Sweeper;
 use crate::config::Config;
+use crate::db::models::{Session, User};
 use crate::db::{Connect, DbConn, PoolError, Pools};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -122,5 +124,15 @@ impl DbAccess for LazyConn<'_> {
             None => self.state.connect().await?,
         };
         Ok(self.conn.insert(conn))
+    }
+
+    async fn find_session(&mut self, token: &str) -> Result<Option<(Session, User)>, StoreError> {
+        if self.conn.is_none() {
+            let (pools, health) = (&self.state.pools, &self.state.db_health);
+            if let Some(answer) = session_store::find_session_unheld(pools, health, token).await {
+                return answer;
+            }
+        }
+        Ok(sessions::find_with_user(self.db().await?, token).await?)
     }
 }

@@ -44,6 +44,11 @@ impl Pools {
         }
     }
 
+    /// Tells these pools from another server's in the same process.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// The calling thread's pool, made on first use.
     pub fn local(&self) -> DbPool {
         LOCAL.with(|local| {

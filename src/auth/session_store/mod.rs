@@ -4,6 +4,7 @@
 //! in `auth::sessions`, unchanged.
 
 mod secondary;
+mod shared_read;
 pub mod stored;
 
 use std::time::Duration;
@@ -32,13 +33,44 @@ pub enum StoreError {
     /// No database connection could be had.
     #[error("session store: no database connection")]
     Pool(#[from] crate::db::PoolError),
+    /// The session read this request shared with others failed (see `shared_read`).
+    #[error("session store: shared session read")]
+    Shared(#[source] std::sync::Arc<StoreError>),
 }
 
 /// A database connection, or the means to take one on first use: a session read served by the
 /// secondary storage alone then takes none.
-pub trait DbAccess {
+pub trait DbAccess: Send {
     /// The connection.
     fn db(&mut self) -> impl Future<Output = Result<&mut DbConn>> + Send;
+
+    /// `findSession`'s database read: the session with `token` and its user, expired or not.
+    fn find_session(
+        &mut self,
+        token: &str,
+    ) -> impl Future<Output = Result<Option<(Session, User)>>> + Send {
+        async move { Ok(sessions::find_with_user(self.db().await?, token).await?) }
+    }
+}
+
+/// [`DbAccess::find_session`] for a request that holds no connection yet: on PostgreSQL the read
+/// joins this worker's next shared query (see `shared_read`), else it takes a connection.
+pub async fn find_session_unheld(
+    pools: &crate::db::Pools,
+    health: &crate::db::Health,
+    token: &str,
+) -> Option<Result<Option<(Session, User)>>> {
+    let pool = pools.local();
+    if !matches!(pool, crate::db::DbPool::Pg(_)) {
+        return None;
+    }
+    let answer = shared_read::find(pools.id(), pool, token).await;
+    match &answer {
+        Ok(_) => health.succeeded(),
+        Err(e) if matches!(**e, StoreError::Pool(_)) => health.failed(e),
+        Err(_) => {}
+    }
+    Some(answer.map_err(StoreError::Shared))
 }
 
 impl DbAccess for DbConn {
@@ -108,7 +140,7 @@ impl<'a> SessionStore<'a> {
                 secondary::Found::Missing => {}
             }
         }
-        Ok(sessions::find_with_user(conn.db().await?, token).await?)
+        conn.find_session(token).await
     }
 
     fn falls_back(self) -> bool {

@@ -104,6 +104,67 @@ async fn an_expired_session_is_deleted_and_its_cookies_expired() {
     assert_eq!(session_count(&app, token), 0);
 }
 
+/// Reads that arrive together share one query on PostgreSQL (`session_store::shared_read`): each
+/// caller still gets its own session, an unknown token gets none, and an expired session in the
+/// same batch is deleted without touching the others.
+#[tokio::test]
+async fn concurrent_reads_of_many_sessions_each_get_their_own() {
+    let app = TestApp::spawn().await;
+    let mut users = Vec::new();
+    for _ in 0..8 {
+        users.push(app.sign_up().await);
+    }
+    let expired = &users[0];
+    app.update_session(
+        &expired.token,
+        &format!(r#""expiresAt" = {}"#, app.at("-1 minute")),
+    );
+    // A forged signature on a real token, which must not borrow that token's row.
+    let forged = format!(
+        "better-auth.session_token={}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D",
+        users[1].token
+    );
+    let get = |cookie: &str| {
+        app.request(Method::GET, "/api/auth/get-session")
+            .header("cookie", cookie)
+            .fetch()
+    };
+    // A correctly signed token that no session has: it reaches the database and finds nothing.
+    let unknown = format!(
+        "better-auth.session_token={}",
+        sign("NoSuchSessionTokenNoSuchSession0")
+            .replace('/', "%2F")
+            .replace('+', "%2B")
+            .replace('=', "%3D")
+    );
+    let mut requests = Vec::new();
+    for _ in 0..6 {
+        for (i, user) in users.iter().enumerate() {
+            requests.push((Some(i), get(&user.cookie)));
+        }
+        requests.push((None, get(&forged)));
+        requests.push((None, get(&unknown)));
+    }
+    let (who, requests): (Vec<_>, Vec<_>) = requests.into_iter().unzip();
+    let responses = futures_util::future::join_all(requests).await;
+    for (who, response) in who.into_iter().zip(responses) {
+        assert_eq!(response.status, 200, "{}", response.text);
+        match who {
+            Some(0) | None => assert_eq!(response.text, "null"),
+            Some(i) => {
+                let body = response.json();
+                assert_eq!(body["session"]["token"], users[i].token.as_str());
+                assert_eq!(body["user"]["id"], users[i].id.as_str());
+                assert_eq!(body["user"]["email"], users[i].email.as_str());
+            }
+        }
+    }
+    assert_eq!(session_count(&app, &expired.token), 0);
+    for user in &users[1..] {
+        assert_eq!(session_count(&app, &user.token), 1);
+    }
+}
+
 #[tokio::test]
 async fn a_session_older_than_update_age_is_extended_and_the_cookie_reissued() {
     let app = TestApp::spawn().await;
