@@ -104,7 +104,8 @@ impl Connect for AppState {
 }
 
 /// A pool connection taken on first use: session reads that the secondary storage answers alone
-/// never check one out.
+/// never check one out, and on PostgreSQL a session read made before any other query joins the
+/// worker's shared read (`session_store::shared_read`) instead.
 pub struct LazyConn<'a> {
     state: &'a AppState,
     conn: Option<DbConn>,

@@ -1,11 +1,15 @@
 //! A fixed set of hashing threads fed by a bounded queue. Each thread owns its [`Scratch`], so
 //! memory follows the number of threads, not the number of sign-ins (with `spawn_blocking`, every
 //! blocking thread that ever ran argon2 kept its 19 MiB in its own glibc arena).
+//!
+//! A job goes to the thread that went idle last. Sign-ins that come one at a time then all run on
+//! one thread, and only as many threads' scratch memory is ever touched as sign-ins overlapped:
+//! a server that sees them one by one holds one 19 MiB scratch, not one per thread.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
@@ -27,28 +31,74 @@ pub enum HashPoolError {
     Stopped,
 }
 
-/// The queue and its threads; the threads end when the pool is dropped.
+/// The queue and its threads; the threads end when the pool is dropped, once the queue is empty.
 pub struct HashPool {
-    jobs: SyncSender<Job>,
+    shared: Arc<Shared>,
     /// Jobs queued or running.
     depth: Arc<AtomicUsize>,
     threads: usize,
 }
 
+/// What the pool and its threads share.
+struct Shared {
+    state: Mutex<State>,
+    /// One per thread, each waiting on its own: a job wakes the thread that went idle last.
+    wake: Vec<Condvar>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: VecDeque<Job>,
+    /// The idle threads, the one that went idle last at the end.
+    idle: Vec<usize>,
+    /// The pool was dropped: threads end when no job is left.
+    closed: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next job for thread `me`, waiting idle for one; `None` once the pool is closed and empty.
+    fn next(&self, me: usize) -> Option<Job> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.jobs.pop_front() {
+                state.idle.retain(|&t| t != me);
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            if !state.idle.contains(&me) {
+                state.idle.push(me);
+            }
+            state = self.wake[me]
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
 impl HashPool {
     /// Starts `threads` hashing threads with room for `threads * QUEUE_PER_THREAD` waiting jobs.
     pub fn start(threads: usize) -> std::io::Result<Self> {
-        let (jobs, queue) = sync_channel::<Job>(threads * QUEUE_PER_THREAD);
-        let queue = Arc::new(Mutex::new(queue));
+        let shared = Arc::new(Shared {
+            state: Mutex::default(),
+            wake: (0..threads).map(|_| Condvar::new()).collect(),
+            capacity: threads * QUEUE_PER_THREAD,
+        });
         let depth = Arc::new(AtomicUsize::new(0));
         for i in 0..threads {
-            let queue = queue.clone();
+            let shared = shared.clone();
             thread::Builder::new()
                 .name(format!("password-hash-{i}"))
-                .spawn(move || work(&queue))?;
+                .spawn(move || work(&shared, i))?;
         }
         Ok(Self {
-            jobs,
+            shared,
             depth,
             threads,
         })
@@ -68,19 +118,22 @@ impl HashPool {
         &self,
         job: impl FnOnce(&mut Scratch) -> T + Send + 'static,
     ) -> Result<oneshot::Receiver<T>, HashPoolError> {
+        let mut state = self.shared.lock();
+        if state.jobs.len() >= self.shared.capacity {
+            return Err(HashPoolError::QueueFull);
+        }
         let (done, result) = oneshot::channel();
         let counted = Counted::new(&self.depth);
-        let job: Job = Box::new(move |scratch| {
+        state.jobs.push_back(Box::new(move |scratch| {
             let output = job(scratch);
             drop(counted);
             // The caller may have gone (client disconnected); the work is done either way.
             let _ = done.send(output);
-        });
-        match self.jobs.try_send(job) {
-            Ok(()) => Ok(result),
-            Err(TrySendError::Full(_)) => Err(HashPoolError::QueueFull),
-            Err(TrySendError::Disconnected(_)) => Err(HashPoolError::Stopped),
+        }));
+        if let Some(last_idle) = state.idle.pop() {
+            self.shared.wake[last_idle].notify_one();
         }
+        Ok(result)
     }
 
     /// Jobs waiting or running.
@@ -91,6 +144,13 @@ impl HashPool {
     /// The number of hashing threads.
     pub fn threads(&self) -> usize {
         self.threads
+    }
+}
+
+impl Drop for HashPool {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.wake.iter().for_each(Condvar::notify_all);
     }
 }
 
@@ -131,14 +191,11 @@ fn lower_priority() {
     }
 }
 
-/// One hashing thread: takes jobs until every sender is gone.
-fn work(queue: &Mutex<Receiver<Job>>) {
+/// One hashing thread: takes jobs until the pool is dropped and its queue is empty.
+fn work(shared: &Shared, me: usize) {
     lower_priority();
     let mut scratch = Scratch::default();
-    loop {
-        // Idle threads wait on the lock; the one holding it waits for the next job.
-        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        let Ok(job) = next else { return };
+    while let Some(job) = shared.next(me) {
         if catch_unwind(AssertUnwindSafe(|| job(&mut scratch))).is_err() {
             tracing::error!("a password hashing job panicked");
         }
@@ -149,6 +206,7 @@ fn work(queue: &Mutex<Receiver<Job>>) {
 mod tests {
     use std::collections::HashSet;
     use std::sync::mpsc;
+    use std::time::{Duration, Instant};
 
     use super::*;
 
@@ -174,6 +232,64 @@ mod tests {
         assert!(names.len() <= 2, "{names:?}");
         assert!(names.iter().all(|n| n.starts_with("password-hash-")));
         assert_eq!(pool.depth(), 0);
+    }
+
+    /// Waits until every thread of `pool` waits for a job.
+    fn until_all_idle(pool: &HashPool) {
+        let started = Instant::now();
+        while pool.shared.lock().idle.len() < pool.threads {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "threads never idle"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[tokio::test]
+    async fn jobs_one_at_a_time_all_run_on_the_thread_that_went_idle_last() {
+        let pool = HashPool::start(4).unwrap();
+        let mut names = HashSet::new();
+        for _ in 0..20 {
+            until_all_idle(&pool);
+            let name = pool.run(|_| thread::current().name().map(str::to_owned));
+            names.insert(name.await.unwrap().unwrap());
+        }
+        assert_eq!(names.len(), 1, "{names:?}");
+        // Two at once take two threads.
+        until_all_idle(&pool);
+        let (release, gate) = mpsc::channel::<()>();
+        let blocked = pool
+            .submit(move |_| {
+                gate.recv().unwrap();
+                thread::current().name().map(str::to_owned)
+            })
+            .unwrap();
+        let other = pool.run(|_| thread::current().name().map(str::to_owned));
+        let other = other.await.unwrap();
+        release.send(()).unwrap();
+        assert_ne!(blocked.await.unwrap(), other);
+    }
+
+    #[test]
+    fn dropping_the_pool_ends_its_threads_after_the_queued_jobs() {
+        let pool = HashPool::start(2).unwrap();
+        let (ran, runs) = mpsc::channel::<()>();
+        for _ in 0..8 {
+            let ran = ran.clone();
+            drop(pool.submit(move |_| ran.send(()).unwrap()).unwrap());
+        }
+        let shared = Arc::downgrade(&pool.shared);
+        drop((pool, ran));
+        assert_eq!(runs.iter().count(), 8);
+        let started = Instant::now();
+        while shared.strong_count() > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "threads still running"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
     }
 
     #[tokio::test]
