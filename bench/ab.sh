@@ -5,7 +5,8 @@
 # side by side compare).
 # Usage: bash bench/ab.sh BIN_A BIN_B [rounds, default 3] [seconds, default 8] [scenario]
 # Scenarios: get-session-cookie (default), get-session-64 (64 sessions' cookies in turn, bench/rotate.lua),
-# get-session (bearer), tasks, task. Needs wrk and pgbench.
+# get-session (bearer), tasks, task, create (POST /api/tasks), complete (PATCH /api/tasks/{id}/complete).
+# AB_DATABASE=sqlite runs both servers on their own SQLite file instead of PostgreSQL. Needs wrk and pgbench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin_a="$1" bin_b="$2" rounds="${3:-3}" secs="${4:-8}" scenario="${5:-get-session-cookie}"
@@ -25,11 +26,16 @@ pgbench -h 127.0.0.1 -U postgres -i -q -s 10 "$pgbench_db" >/dev/null 2>&1
 
 # start LABEL BINARY: the server on a fresh database; sets port_LABEL.
 start() {
-  local label="$1" bin="$2" db="bat_ab_$1_$$" port
+  local label="$1" bin="$2" db="bat_ab_$1_$$" port url
   port=$(free_port)
-  createdb -h 127.0.0.1 -U postgres "$db"; dbs+=("$db")
+  if [ "${AB_DATABASE:-}" = sqlite ]; then
+    url="sqlite://$tmp/$label.db"
+  else
+    createdb -h 127.0.0.1 -U postgres "$db"; dbs+=("$db")
+    url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
+  fi
   env BETTER_AUTH_SECRET="$secret" LOG_LEVEL=warn RATE_LIMIT_ENABLED=false DATABASE_POOL_SIZE=16 \
-    DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" PORT="$port" \
+    DATABASE_URL="$url" PORT="$port" \
     BETTER_AUTH_URL="http://127.0.0.1:$port" "$bin" serve > "$tmp/$label.log" 2>&1 &
   pids+=($!)
   printf -v "port_$label" '%s' "$port"
@@ -62,18 +68,30 @@ wrk_args() {
     get-session) args=(-H "authorization: Bearer $token" "$base/api/auth/get-session") ;;
     tasks) args=(-H "authorization: Bearer $jwt" "$base/api/tasks") ;;
     task) args=(-H "authorization: Bearer $jwt" "$base/api/tasks/$task") ;;
+    create)
+      printf 'wrk.method = "POST"\nwrk.body = [[{"title":"AB bench task"}]]\nwrk.headers["content-type"] = "application/json"\n' \
+        > "$tmp/create.lua"
+      args=(-s "$tmp/create.lua" -H "authorization: Bearer $jwt" "$base/api/tasks") ;;
+    complete)
+      printf 'wrk.method = "PATCH"\n' > "$tmp/complete.lua"
+      args=(-s "$tmp/complete.lua" -H "authorization: Bearer $jwt" "$base/api/tasks/$task/complete") ;;
     *) echo "unknown scenario: $scenario" >&2; exit 2 ;;
   esac
 }
 start a "$bin_a"; start b "$bin_b"
 wrk_args "$port_a"; args_a=("${args[@]}")
 wrk_args "$port_b"; args_b=("${args[@]}")
-rps() { wrk -t2 -c32 -d"${secs}s" "$@" | awk '/Non-2xx/ {bad=1} /Requests\/sec/ {r=$2} END {print (bad ? "non-2xx" : r)}'; }
+# rps ARGS...: "req/s p99" of one wrk run, or "non-2xx" when any answer was not 2xx.
+rps() {
+  wrk -t2 -c32 -d"${secs}s" --latency "$@" |
+    awk '/Non-2xx/ {bad=1} /Requests\/sec/ {r=$2} $1=="99%" {p=$2} END {print (bad ? "non-2xx -" : r " " p)}'
+}
 rps -d2s "${args_a[@]}" >/dev/null; rps -d2s "${args_b[@]}" >/dev/null
-echo "| round | A req/s | B req/s | B / A | pgbench -S tps |"
-echo "|---|---|---|---|---|"
+echo "| round | A req/s | A p99 | B req/s | B p99 | B / A | pgbench -S tps |"
+echo "|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
-  a=$(rps "${args_a[@]}") b=$(rps "${args_b[@]}")
+  read -r a a99 < <(rps "${args_a[@]}")
+  read -r b b99 < <(rps "${args_b[@]}")
   tps=$(pgbench -h 127.0.0.1 -U postgres -S -M prepared -c 32 -j 2 -T "$secs" "$pgbench_db" 2>/dev/null | awk '/^tps/ {print int($3)}')
-  echo "| $round | $a | $b | $(python3 -c "print(f'{$b/$a:.3f}')" 2>/dev/null || echo -) | $tps |"
+  echo "| $round | $a | $a99 | $b | $b99 | $(python3 -c "print(f'{$b/$a:.3f}')" 2>/dev/null || echo -) | $tps |"
 done

@@ -27,7 +27,7 @@ pub async fn list(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Account>>
 
 /// Deletes the account row `id` if it belongs to `user_id`.
 pub async fn delete_owned(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(
             account::table
                 .filter(account::id.eq(id))
@@ -59,7 +59,7 @@ pub async fn set_credential_password(
         created_at: now,
         updated_at: now,
     };
-    crate::db_run!(conn, c => diesel::insert_into(account::table).values(row).execute(c).await)?;
+    crate::db_write!(conn, c => diesel::insert_into(account::table).values(row).execute(c).await)?;
     Ok(())
 }
 

@@ -46,7 +46,7 @@ pub async fn create(
     client: &ClientInfo,
     lifetime: Duration,
 ) -> QueryResult<Session> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let s = new_session(user_id, client, lifetime);
         diesel::insert_into(session::table)
             .values(NewSession {
@@ -87,7 +87,7 @@ pub async fn refresh(
     token: &str,
     lifetime: Duration,
 ) -> QueryResult<Option<Session>> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let now = now();
         diesel::update(session::table.filter(session::token.eq(token)))
             .set((
@@ -103,7 +103,7 @@ pub async fn refresh(
 
 /// Deletes the session with this token, if any.
 pub async fn delete_by_token(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(session::table.filter(session::token.eq(token)))
             .execute(c)
             .await
@@ -161,7 +161,7 @@ pub async fn list_active(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Se
 
 /// Deletes the session with this token only if it belongs to `user_id`.
 pub async fn delete_owned(conn: &mut DbConn, user_id: &str, token: &str) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(
             session::table
                 .filter(session::token.eq(token))
@@ -174,7 +174,7 @@ pub async fn delete_owned(conn: &mut DbConn, user_id: &str, token: &str) -> Quer
 
 /// Deletes every session of the user (`deleteUserSessions`).
 pub async fn delete_all_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(session::table.filter(session::user_id.eq(user_id)))
             .execute(c)
             .await
@@ -187,7 +187,7 @@ pub async fn delete_others(
     user_id: &str,
     keep_token: &str,
 ) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(
             session::table
                 .filter(session::user_id.eq(user_id))

@@ -69,7 +69,7 @@ pub async fn update(
     id: &str,
     mut changes: UserChanges<'_>,
 ) -> QueryResult<Option<User>> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         changes.updated_at = Some(At(now()));
         diesel::update(user::table.find(id))
             .set(changes)
@@ -82,7 +82,7 @@ pub async fn update(
 
 /// `updateUserByEmail(email, {emailVerified: true})`.
 pub async fn mark_verified(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::update(user::table.filter(user::email.eq(email)))
             .set((user::email_verified.eq(true), user::updated_at.eq(At(now()))))
             .returning(User::as_returning())
@@ -94,7 +94,7 @@ pub async fn mark_verified(conn: &mut DbConn, email: &str) -> QueryResult<Option
 
 /// Deletes the user; sessions and accounts go with it (`ON DELETE CASCADE`).
 pub async fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(user::table.find(id)).execute(c).await
     })
 }
@@ -183,7 +183,7 @@ pub async fn update_password(
     user_id: &str,
     password_hash: &str,
 ) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::update(
             account::table
                 .filter(account::user_id.eq(user_id))

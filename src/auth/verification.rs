@@ -69,7 +69,7 @@ pub async fn create(
     value: &str,
     lifetime: Duration,
 ) -> QueryResult<Verification> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let now = now();
         diesel::insert_into(verification::table)
             .values(NewVerification {
@@ -93,21 +93,23 @@ pub async fn find(
     sweeper: &Sweeper,
     identifier: &str,
 ) -> QueryResult<Option<Verification>> {
-    crate::db_run!(conn, c => {
-        let found = verification::table
+    let found = crate::db_run!(conn, c => {
+        verification::table
             .filter(verification::identifier.eq(identifier))
             .order((verification::created_at.desc(), verification::id.desc()))
             .select(Verification::as_select())
             .first(c)
             .await
-            .optional()?;
-        if sweeper.due() {
+            .optional()
+    })?;
+    if sweeper.due() {
+        crate::db_write!(conn, c => {
             diesel::delete(verification::table.filter(verification::expires_at.lt(At(Utc::now()))))
                 .execute(c)
-                .await?;
-        }
-        Ok(found)
-    })
+                .await
+        })?;
+    }
+    Ok(found)
 }
 
 /// Atomically takes the newest row for `identifier` and drops older ones

@@ -12,7 +12,7 @@ pub mod sql_types;
 pub mod sqlite;
 mod tls;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use diesel_async::AsyncPgConnection;
@@ -96,7 +96,7 @@ pub enum DbConn {
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
 /// Runs `$body` with `$c` bound to the connection's concrete type: the body is compiled once per
-/// backend, so one Diesel query serves both.
+/// backend, so one Diesel query serves both. A body that writes uses [`db_write!`].
 #[macro_export]
 macro_rules! db_run {
     ($conn:expr, $c:ident => $body:expr) => {
@@ -106,6 +106,26 @@ macro_rules! db_run {
                 $body
             }
             $crate::db::DbConn::Sqlite(pooled) => {
+                let $c: &mut $crate::db::SqliteConn = pooled.conn();
+                $body
+            }
+        }
+    };
+}
+
+/// [`db_run!`] for a body that writes. On SQLite, outside a transaction, each of its statements
+/// first waits for its turn at the file's write gate (see [`sqlite`]). The body starts no
+/// transaction.
+#[macro_export]
+macro_rules! db_write {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg(pooled) => {
+                let $c: &mut ::diesel_async::AsyncPgConnection = &mut **pooled;
+                $body
+            }
+            $crate::db::DbConn::Sqlite(pooled) => {
+                let _writing = pooled.writing();
                 let $c: &mut $crate::db::SqliteConn = pooled.conn();
                 $body
             }
@@ -157,20 +177,24 @@ impl DbConn {
             }
             Self::Sqlite(c) => c.begin().await?,
         }
-        match f(self).await {
-            Ok(value) => {
-                if let Err(e) = db_run!(self, c => commit(c).await) {
+        let result = match f(self).await {
+            Ok(value) => match db_run!(self, c => commit(c).await) {
+                Ok(()) => Ok(value),
+                Err(e) => {
                     let _ = db_run!(self, c => rollback(c).await);
-                    return Err(e.into());
+                    Err(e.into())
                 }
-                Ok(value)
-            }
+            },
             Err(e) => {
                 // A failed rollback marks the connection broken; the pool then discards it.
                 let _ = db_run!(self, c => rollback(c).await);
                 Err(e)
             }
+        };
+        if let Self::Sqlite(c) = self {
+            c.transaction_ended();
         }
+        result
     }
 
     /// Whether this is the SQLite backend.
@@ -207,15 +231,17 @@ pub fn build_pools(
         }
         Database::Sqlite(path) => {
             let path = path.clone();
+            // One gate for the file, across every thread's pool.
+            let gate = sqlite::WriteGate::default();
             Ok(Pools::new(size, move || {
-                DbPool::Sqlite(build_sqlite_pool(&path, per_thread, timeout))
+                DbPool::Sqlite(bounded(
+                    sqlite::Manager::new(path.clone(), gate.clone()),
+                    per_thread,
+                    timeout,
+                ))
             }))
         }
     }
-}
-
-fn build_sqlite_pool(path: &Path, size: usize, timeout: std::time::Duration) -> sqlite::SqlitePool {
-    bounded(sqlite::Manager::new(path.to_owned()), size, timeout)
 }
 
 fn build_pool(

@@ -11,14 +11,23 @@
 //!   database-wide write lock until that connection is next checked out: every other writer, Node
 //!   included, would wait out `busy_timeout`. [`Pooled`] closes such a connection instead of
 //!   returning it, and SQLite rolls the transaction back at once.
+//!
+//! SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps in its busy
+//! handler for 1, 2, 5, 10, ... up to 100 ms between attempts, so under concurrent writes the
+//! unlucky ones wait far longer than the lock is held. Writers of this process therefore queue
+//! first on the file's [`WriteGate`], in arrival order, and only the one at its head asks SQLite
+//! for the lock; the busy handler is left to arbitrate with other processes (a Node Better Auth on
+//! the same file).
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection as _};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, ConnectionError, ConnectionResult};
 use diesel_async::TransactionManager as _;
@@ -26,6 +35,8 @@ use diesel_async::pooled_connection::PoolError;
 use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
+use tokio::runtime::Handle;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A SQLite connection usable from async code.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Spawner>;
@@ -58,11 +69,71 @@ pub fn open(path: &Path) -> ConnectionResult<SqliteConnection> {
     Ok(conn)
 }
 
+/// The writers of one file in this process, admitted one at a time in arrival order (tokio's
+/// semaphore is fair), each waiting at most `wait`. Shared by every worker thread's pool of the
+/// file.
+#[derive(Debug, Clone)]
+pub struct WriteGate {
+    turns: Arc<Semaphore>,
+    wait: Duration,
+}
+
+/// Writers wait as long as SQLite's own `busy_timeout` would let them.
+impl Default for WriteGate {
+    fn default() -> Self {
+        Self::new(Duration::from_millis(BUSY_TIMEOUT_MS.into()))
+    }
+}
+
+/// A writer's wait for its turn ran out: what SQLite says of a lock it could not get, and like
+/// it, an outage (503).
+#[derive(Debug, thiserror::Error)]
+#[error("database is locked")]
+pub struct Locked;
+
+impl WriteGate {
+    pub fn new(wait: Duration) -> Self {
+        Self {
+            turns: Arc::new(Semaphore::new(1)),
+            wait,
+        }
+    }
+
+    /// Waits for a turn that spans several statements (a transaction).
+    async fn enter(&self) -> diesel::QueryResult<OwnedSemaphorePermit> {
+        match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            Ok(Err(_)) | Err(_) => Err(DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(Locked.to_string()),
+            )),
+        }
+    }
+
+    /// Waits for one statement's turn on the blocking thread that runs it, so the turn passes
+    /// from one statement's end to the next's start without a trip through an async worker.
+    fn enter_blocking(&self, runtime: &Handle) -> Result<OwnedSemaphorePermit, Locked> {
+        if let Ok(turn) = self.turns.clone().try_acquire_owned() {
+            return Ok(turn);
+        }
+        match runtime.block_on(tokio::time::timeout(
+            self.wait,
+            self.turns.clone().acquire_owned(),
+        )) {
+            Ok(Ok(turn)) => Ok(turn),
+            Ok(Err(_)) | Err(_) => Err(Locked),
+        }
+    }
+}
+
 /// Runs statements on the blocking pool of the runtime at hand, and never waits on drop: a
 /// statement whose caller went away finishes on its own, counted in `in_flight` until it does.
+/// While `writing` is above zero, each statement first takes its turn at `gate`.
 #[derive(Debug, Clone, Default)]
 pub struct Spawner {
     in_flight: Arc<AtomicUsize>,
+    writing: Arc<AtomicUsize>,
+    gate: Option<WriteGate>,
 }
 
 /// Counts one statement until the blocking task that runs it ends.
@@ -84,13 +155,22 @@ impl SpawnBlocking for Spawner {
     {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         let running = Running(self.in_flight.clone());
-        match tokio::runtime::Handle::try_current() {
+        let gate = match self.writing.load(Ordering::Acquire) {
+            0 => None,
+            _ => self.gate.clone(),
+        };
+        match Handle::try_current() {
             Ok(handle) => handle
+                .clone()
                 .spawn_blocking(move || {
                     let _running = running;
-                    task()
+                    let _turn = gate.map(|g| g.enter_blocking(&handle)).transpose()?;
+                    Ok(task())
                 })
-                .map(|joined| joined.map_err(|e| Box::new(e) as Box<dyn Error + Send + Sync>))
+                .map(|joined| match joined {
+                    Ok(ran) => ran.map_err(|e: Locked| Box::new(e) as Box<dyn Error + Send + Sync>),
+                    Err(e) => Err(Box::new(e) as Box<dyn Error + Send + Sync>),
+                })
                 .boxed(),
             Err(e) => {
                 drop(running);
@@ -105,19 +185,35 @@ impl SpawnBlocking for Spawner {
     }
 }
 
-/// A pooled SQLite connection and the count of its running statements.
+/// Marks a connection's statements as writes until dropped ([`Pooled::writing`]).
+pub struct Writing(Arc<AtomicUsize>);
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A pooled SQLite connection, the count of its running statements, whether they write, and its
+/// file's write gate.
 pub struct Conn {
     conn: SqliteConn,
     in_flight: Arc<AtomicUsize>,
+    writing: Arc<AtomicUsize>,
+    gate: WriteGate,
 }
 
 impl Conn {
-    fn new(conn: SqliteConnection) -> Self {
-        let spawner = Spawner::default();
-        let in_flight = spawner.in_flight.clone();
+    fn new(conn: SqliteConnection, gate: WriteGate) -> Self {
+        let spawner = Spawner {
+            gate: Some(gate.clone()),
+            ..Spawner::default()
+        };
         Self {
+            in_flight: spawner.in_flight.clone(),
+            writing: spawner.writing.clone(),
             conn: SyncConnectionWrapper::with_runtime(conn, spawner),
-            in_flight,
+            gate,
         }
     }
 
@@ -133,15 +229,16 @@ impl Conn {
     }
 }
 
-/// Opens connections to one file.
+/// Opens connections to one file; `gate` is the file's, shared with its other pools.
 #[derive(Debug)]
 pub struct Manager {
     path: PathBuf,
+    gate: WriteGate,
 }
 
 impl Manager {
-    pub fn new(path: PathBuf) -> Self {
-        Self { path }
+    pub fn new(path: PathBuf, gate: WriteGate) -> Self {
+        Self { path, gate }
     }
 }
 
@@ -156,7 +253,10 @@ impl managed::Manager for Manager {
             .map_err(|e| {
                 PoolError::ConnectionError(ConnectionError::BadConnection(e.to_string()))
             })?;
-        Ok(Conn::new(opened.map_err(PoolError::ConnectionError)?))
+        Ok(Conn::new(
+            opened.map_err(PoolError::ConnectionError)?,
+            self.gate.clone(),
+        ))
     }
 
     async fn recycle(&self, conn: &mut Conn, _: &Metrics) -> RecycleResult<PoolError> {
@@ -172,47 +272,84 @@ impl managed::Manager for Manager {
 /// The pool of one file.
 pub type SqlitePool = managed::Pool<Manager>;
 
-/// A connection out of the pool. Dropped with a statement still running or a transaction open
-/// (its request was cancelled), it is closed instead of returned, which releases SQLite's lock.
-pub struct Pooled(Option<Object<Manager>>);
+/// A connection out of the pool, and its write turn while it holds one. Dropped with a statement
+/// still running or a transaction open (its request was cancelled), it is closed instead of
+/// returned, which releases SQLite's lock.
+pub struct Pooled {
+    object: Option<Object<Manager>>,
+    turn: Option<OwnedSemaphorePermit>,
+}
 
 impl Pooled {
     pub fn new(object: Object<Manager>) -> Self {
-        Self(Some(object))
+        Self {
+            object: Some(object),
+            turn: None,
+        }
     }
 
-    /// The connection.
     #[expect(
         clippy::expect_used,
         reason = "the object is only taken out by Drop, after which nothing can call this"
     )]
-    pub fn conn(&mut self) -> &mut SqliteConn {
-        &mut self.0.as_mut().expect("held until dropped").conn
+    fn object(&mut self) -> &mut Conn {
+        self.object.as_mut().expect("held until dropped")
     }
 
-    /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock now, waiting up
-    /// to `busy_timeout`, so a transaction that reads and then writes never fails with
-    /// `SQLITE_BUSY` because another connection wrote in between. Nested: a savepoint.
+    /// The connection.
+    pub fn conn(&mut self) -> &mut SqliteConn {
+        &mut self.object().conn
+    }
+
+    fn in_transaction(&mut self) -> bool {
+        let status = <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::transaction_manager_status_mut(self.conn());
+        !matches!(status.transaction_depth(), Ok(None))
+    }
+
+    /// Marks the statements run until the returned guard drops as writes: outside a transaction
+    /// each takes its turn at the file's [`WriteGate`] (`db_write!`). `None` inside a transaction,
+    /// which holds the turn from `BEGIN` to its end.
+    pub fn writing(&mut self) -> Option<Writing> {
+        if self.turn.is_some() {
+            return None;
+        }
+        let writing = self.object().writing.clone();
+        writing.fetch_add(1, Ordering::AcqRel);
+        Some(Writing(writing))
+    }
+
+    /// Starts a write transaction with `BEGIN IMMEDIATE`, after its turn at the [`WriteGate`]: it
+    /// takes the write lock now, waiting up to `busy_timeout`, so a transaction that reads and
+    /// then writes never fails with `SQLITE_BUSY` because another connection wrote in between.
+    /// Nested: a savepoint. The turn is held until [`Pooled::transaction_ended`].
     pub async fn begin(&mut self) -> diesel::QueryResult<()> {
-        let conn = self.conn();
-        let status = <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::transaction_manager_status_mut(conn);
-        if matches!(status.transaction_depth(), Ok(None)) {
-            conn.spawn_blocking(|c| {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
-            })
-            .await
-        } else {
-            <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::begin_transaction(
-                conn,
+        if self.in_transaction() {
+            return <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::begin_transaction(
+                self.conn(),
             )
-            .await
+            .await;
+        }
+        let gate = self.object().gate.clone();
+        let turn = gate.enter().await?;
+        self.conn()
+            .spawn_blocking(|c| AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"))
+            .await?;
+        self.turn = Some(turn);
+        Ok(())
+    }
+
+    /// Called after a commit or rollback: once the outermost transaction has ended, the next
+    /// writer's turn comes.
+    pub fn transaction_ended(&mut self) {
+        if !self.in_transaction() {
+            self.turn = None;
         }
     }
 }
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        if let Some(mut object) = self.0.take()
+        if let Some(mut object) = self.object.take()
             && object.unusable()
         {
             // Detached from the pool; the connection closes when its last statement ends.
@@ -307,6 +444,10 @@ mod tests {
     /// A pool of `size` on a fresh file with one table, on the test's current-thread runtime
     /// (what every Actix worker is).
     fn pool(name: &str, size: usize) -> (SqlitePool, PathBuf) {
+        pool_with_gate(name, size, WriteGate::default())
+    }
+
+    fn pool_with_gate(name: &str, size: usize, gate: WriteGate) -> (SqlitePool, PathBuf) {
         let dir =
             std::env::temp_dir().join(format!("bat-sqlite-unit-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -314,7 +455,7 @@ mod tests {
         let mut conn = open(&path).unwrap();
         conn.batch_execute("CREATE TABLE IF NOT EXISTS t (v integer NOT NULL)")
             .unwrap();
-        let pool = SqlitePool::builder(Manager::new(path.clone()))
+        let pool = SqlitePool::builder(Manager::new(path.clone(), gate))
             .max_size(size)
             .runtime(deadpool::Runtime::Tokio1)
             .build()
@@ -385,6 +526,92 @@ mod tests {
         // The connection still running it is not handed out again; the next one works.
         let mut next = Pooled::new(pool.get().await.unwrap());
         assert_eq!(insert(&mut next, 1).await.unwrap(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Every row of `t`, in insertion order.
+    fn rows(dir: &Path) -> String {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        use diesel::RunQueryDsl as _;
+        let mut conn = open(&dir.join("c.db")).unwrap();
+        diesel::sql_query(
+            "SELECT coalesce(group_concat(v), '') AS v FROM (SELECT v FROM t ORDER BY rowid)",
+        )
+        .get_result::<Row>(&mut conn)
+        .unwrap()
+        .v
+    }
+
+    #[tokio::test]
+    async fn writes_wait_for_the_transaction_holding_the_turn_and_all_get_in_after_it() {
+        let (pool, dir) = pool("turns", 6);
+        let mut holder = Pooled::new(pool.get().await.unwrap());
+        let mut writers = Vec::new();
+        for _ in 1..=5 {
+            writers.push(Pooled::new(pool.get().await.unwrap()));
+        }
+        holder.begin().await.unwrap();
+        insert(&mut holder, 0).await.unwrap();
+        let waiting = writers.iter_mut().zip(1..).map(|(writer, i)| async move {
+            let writing = writer.writing();
+            assert!(
+                writing.is_some(),
+                "outside a transaction a write takes a turn"
+            );
+            insert(writer, i).await.unwrap();
+        });
+        let committing = async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            // Nothing but the holder's own row got in while it held the turn.
+            assert_eq!(rows(&dir), "");
+            <SqliteConn as diesel_async::AsyncConnection>::TransactionManager::commit_transaction(
+                holder.conn(),
+            )
+            .await
+            .unwrap();
+            holder.transaction_ended();
+        };
+        futures_util::future::join(committing, futures_util::future::join_all(waiting)).await;
+        let mut written: Vec<i32> = rows(&dir).split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(written[0], 0, "the holder's row first: {written:?}");
+        written.sort_unstable();
+        assert_eq!(written, [0, 1, 2, 3, 4, 5]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_write_kept_waiting_past_the_gates_wait_is_refused_as_locked_and_answers_503() {
+        // SQLite's own busy_timeout is 5 s; the gate's wait here, 100 ms.
+        let gate = WriteGate::new(std::time::Duration::from_millis(100));
+        let (pool, dir) = pool_with_gate("locked", 2, gate);
+        let mut holder = Pooled::new(pool.get().await.unwrap());
+        holder.begin().await.unwrap();
+        let mut late = Pooled::new(pool.get().await.unwrap());
+        let started = std::time::Instant::now();
+        let refused = {
+            let _writing = late.writing();
+            insert(&mut late, 2).await.unwrap_err()
+        };
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(2500),
+            "waited {:?}: the write queued on SQLite's lock, not on the gate",
+            started.elapsed()
+        );
+        assert_eq!(refused.to_string(), "database is locked");
+        assert!(crate::error::is_outage(&anyhow::Error::new(refused)));
+        // Inside its transaction, the holder's writes need no second turn, nested or not.
+        assert!(holder.writing().is_none());
+        holder.begin().await.unwrap();
+        insert(&mut holder, 1).await.unwrap();
+        // Dropped mid-transaction, the holder gives its turn back.
+        drop(holder);
+        let _writing = late.writing();
+        insert(&mut late, 3).await.unwrap();
+        assert_eq!(rows(&dir), "3");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -20,7 +20,7 @@ use crate::wire::now;
 /// Inserts a task for `owner`. An owner that no longer exists (a JWT outliving its user) fails
 /// with a foreign-key violation.
 pub async fn create(conn: &mut DbConn, owner: &str, draft: &TaskDraft) -> QueryResult<Task> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let now = At(now());
         let tags = TagsValue(tags_column(&draft.tags));
         diesel::insert_into(task::table)
@@ -213,7 +213,7 @@ pub async fn update(
     id: i64,
     patch: TaskPatch,
 ) -> QueryResult<Option<Task>> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::update(owned(owner, id))
             .set(changes(patch))
             .returning(Task::as_returning())
@@ -231,7 +231,7 @@ pub async fn complete(
     id: i64,
     set: Option<bool>,
 ) -> QueryResult<Option<Task>> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let target = owned(owner, id);
         let updated_at = task::updated_at.eq(At(now()));
         let query = match set {
@@ -256,7 +256,7 @@ pub async fn complete(
 
 /// Deletes one of the owner's tasks; the number of rows deleted (0 or 1).
 pub async fn delete(conn: &mut DbConn, owner: &str, id: i64) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::delete(owned(owner, id)).execute(c).await
     })
 }

@@ -143,7 +143,7 @@ pub async fn mint(conn: &mut DbConn, config: &Config) -> QueryResult<Jwk> {
 
 /// Inserts a fresh key unconditionally (rotation tests and [`mint`]).
 pub async fn insert_new(conn: &mut DbConn, config: &Config) -> QueryResult<Jwk> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let (public, private) = generate_pair();
         // `createJwk`: the encrypted private JWK is stored JSON-quoted.
         let private = Value::String(key_encryption::encrypt(config, &private)).to_string();

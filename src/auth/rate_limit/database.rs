@@ -47,7 +47,7 @@ fn ms(d: Duration) -> i64 {
 /// otherwise the count grows only while below `max`. No row back means the request is over.
 pub async fn consume(conn: &mut DbConn, key: &str, limit: Limit) -> QueryResult<Decision> {
     let now = now_ms(conn);
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let window = ms(limit.window);
         let counted: Option<Counted> = diesel::sql_query(format!(
             // One text for both backends: SQLite refuses `INSERT … SELECT … ON CONFLICT` without a
@@ -87,7 +87,7 @@ pub async fn consume(conn: &mut DbConn, key: &str, limit: Limit) -> QueryResult<
 /// Deletes rows whose window has certainly passed.
 pub async fn sweep(conn: &mut DbConn, longest_window: Duration) -> QueryResult<usize> {
     let now = now_ms(conn);
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         diesel::sql_query(format!(
             r#"DELETE FROM "rateLimit" WHERE "lastRequest" < {now} - $1"#
         ))

@@ -308,7 +308,7 @@ impl AfterCommit<'_> {
 
 /// `endPreservedSessions`: live rows of the token (or of the user) get `expiresAt = now`.
 async fn end_rows(conn: &mut DbConn, user_id: Option<&str>, token: &str) -> QueryResult<usize> {
-    crate::db_run!(conn, c => {
+    crate::db_write!(conn, c => {
         let now = crate::wire::now();
         let live = session::table
             .filter(session::expires_at.gt(At(now)))
