@@ -118,19 +118,11 @@ macro_rules! db_run {
 /// transaction.
 #[macro_export]
 macro_rules! db_write {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Pg(pooled) => {
-                let $c: &mut ::diesel_async::AsyncPgConnection = &mut **pooled;
-                $body
-            }
-            $crate::db::DbConn::Sqlite(pooled) => {
-                let _writing = pooled.writing();
-                let $c: &mut $crate::db::SqliteConn = pooled.conn();
-                $body
-            }
-        }
-    };
+    ($conn:expr, $c:ident => $body:expr) => {{
+        let conn: &mut $crate::db::DbConn = $conn;
+        let _writing = conn.writing();
+        $crate::db_run!(conn, $c => $body)
+    }};
 }
 
 impl DbPool {
@@ -195,6 +187,14 @@ impl DbConn {
             c.transaction_ended();
         }
         result
+    }
+
+    /// On SQLite, marks the statements run until the guard drops as writes ([`db_write!`]).
+    pub fn writing(&mut self) -> Option<sqlite::Writing> {
+        match self {
+            Self::Pg(_) => None,
+            Self::Sqlite(c) => c.writing(),
+        }
     }
 
     /// Whether this is the SQLite backend.
