@@ -60,8 +60,9 @@ pub async fn create(
                 user_id,
             })
             .returning(Session::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
     })
 }
 
@@ -95,8 +96,9 @@ pub async fn refresh(
                 session::updated_at.eq(At(now)),
             ))
             .returning(Session::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
             .optional()
     })
 }

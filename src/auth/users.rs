@@ -74,8 +74,9 @@ pub async fn update(
         diesel::update(user::table.find(id))
             .set(changes)
             .returning(User::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
             .optional()
     })
 }
@@ -86,8 +87,9 @@ pub async fn mark_verified(conn: &mut DbConn, email: &str) -> QueryResult<Option
         diesel::update(user::table.filter(user::email.eq(email)))
             .set((user::email_verified.eq(true), user::updated_at.eq(At(now()))))
             .returning(User::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
             .optional()
     })
 }

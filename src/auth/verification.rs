@@ -81,8 +81,9 @@ pub async fn create(
                 updated_at: At(now),
             })
             .returning(Verification::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
     })
 }
 

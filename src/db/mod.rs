@@ -203,6 +203,18 @@ impl DbConn {
     }
 }
 
+/// The one row a write's `RETURNING` gave, taken after the statement's end; `NotFound` when it
+/// matched nothing. Writes outside a transaction read it with `get_results(c).await.and_then(single)`,
+/// not `get_result`: diesel-async's `get_result` hands the first row back as soon as it arrives,
+/// before PostgreSQL commits the statement's implicit transaction (at `Sync`), so a connection
+/// killed in between would acknowledge a write that never happened. `get_results` waits for
+/// `ReadyForQuery`, which comes after the commit.
+pub fn single<T>(rows: Vec<T>) -> diesel::QueryResult<T> {
+    rows.into_iter()
+        .next()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
 /// Hands out pooled connections, one per phase of a request: what a domain service takes when it
 /// must release its connection while it works without one (a password hash).
 pub trait Connect {

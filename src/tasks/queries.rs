@@ -36,8 +36,9 @@ pub async fn create(conn: &mut DbConn, owner: &str, draft: &TaskDraft) -> QueryR
                 updated_at: now,
             })
             .returning(Task::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
     })
 }
 
@@ -217,8 +218,9 @@ pub async fn update(
         diesel::update(owned(owner, id))
             .set(changes(patch))
             .returning(Task::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
             .optional()
     })
 }
@@ -239,15 +241,17 @@ pub async fn complete(
                 diesel::update(target)
                     .set((task::completed.eq(value), updated_at))
                     .returning(Task::as_returning())
-                    .get_result(c)
+                    .get_results(c)
                     .await
+                    .and_then(crate::db::single)
             }
             None => {
                 diesel::update(target)
                     .set((task::completed.eq(not(task::completed)), updated_at))
                     .returning(Task::as_returning())
-                    .get_result(c)
+                    .get_results(c)
                     .await
+                    .and_then(crate::db::single)
             }
         };
         query.optional()

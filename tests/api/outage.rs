@@ -1,6 +1,7 @@
 //! Database outages: an unreachable database answers 503 with `Retry-After` in the one envelope,
 //! fast; a database that drops every connection under write load (what a restart does) gives only
-//! 201s and 503s, loses no acknowledged write, and the server recovers by itself.
+//! 201s and 503s, loses no acknowledged write, and the server recovers by itself. A write whose
+//! commit fails is never acknowledged.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -192,4 +193,53 @@ async fn a_foreign_writer_holding_the_sqlite_lock_under_write_load_gives_only_20
         statuses.iter().filter(|(s, _)| *s == 201).count() > 8,
         "writes succeed around the lock: {statuses:?}"
     );
+}
+
+/// A write answers only after PostgreSQL committed it: a `RETURNING` row arrives before the
+/// implicit transaction commits, and a commit that then fails (here a deferred trigger; in
+/// production a connection killed at that moment, as in the restart test) must not become a 201.
+#[tokio::test]
+async fn a_write_whose_commit_fails_is_never_acknowledged() {
+    if postgres_only("a deferred constraint trigger, which SQLite does not have") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let user = app.sign_up().await;
+    let kept = app
+        .tasks(&user, Form::Plain)
+        .create(json!({"title": "fails at commit"}))
+        .await;
+    sql(
+        &app.database_url,
+        r#"
+        CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'refused at commit'; END $$;
+        CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT OR UPDATE ON task
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+          WHEN (NEW.title = 'fails at commit') EXECUTE FUNCTION refuse_at_commit();
+        "#,
+    );
+    let body = json!({"title": "fails at commit"});
+    let created = app
+        .send(Method::POST, "/api/tasks", &user.token, Some(&body))
+        .await;
+    assert_eq!(created.status, 500, "{}", created.text);
+    let path = format!("/api/tasks/{}/complete", kept["id"]);
+    let toggled = app.send(Method::PATCH, &path, &user.token, None).await;
+    assert_eq!(toggled.status, 500, "{}", toggled.text);
+    let stored = query_text(
+        &app.database_url,
+        "SELECT string_agg(CAST(completed AS TEXT), ',') AS value FROM task",
+    );
+    assert_eq!(
+        stored.as_deref(),
+        Some("false"),
+        "only the first task, untoggled"
+    );
+    // The connection that saw the failed commit still serves.
+    let after = app
+        .tasks(&user, Form::Plain)
+        .create(json!({"title": "after"}))
+        .await;
+    assert!(after["id"].is_i64());
 }

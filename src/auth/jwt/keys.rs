@@ -164,8 +164,9 @@ pub async fn insert_new(conn: &mut DbConn, config: &Config) -> QueryResult<Jwk> 
         diesel::insert_into(jwks::table)
             .values(row)
             .returning(Jwk::as_returning())
-            .get_result(c)
+            .get_results(c)
             .await
+            .and_then(crate::db::single)
     })
 }
 

@@ -64,8 +64,9 @@ pub async fn consume(conn: &mut DbConn, key: &str, limit: Limit) -> QueryResult<
         .bind::<Text, _>(key)
         .bind::<BigInt, _>(window)
         .bind::<Integer, _>(i32::try_from(limit.max).unwrap_or(i32::MAX))
-        .get_result(c)
+        .get_results(c)
         .await
+        .and_then(crate::db::single)
         .optional()?;
         if counted.is_some() {
             return Ok(Decision::Allowed);
