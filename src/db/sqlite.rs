@@ -99,30 +99,28 @@ impl WriteGate {
         }
     }
 
-    /// Waits for a turn that spans several statements (a transaction).
-    async fn enter(&self) -> diesel::QueryResult<OwnedSemaphorePermit> {
+    /// Waits for a turn: for a transaction, which spans several statements, on its worker.
+    async fn enter(&self) -> Result<OwnedSemaphorePermit, Locked> {
         match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
             Ok(Ok(turn)) => Ok(turn),
-            Ok(Err(_)) | Err(_) => Err(DieselError::DatabaseError(
-                DatabaseErrorKind::Unknown,
-                Box::new(Locked.to_string()),
-            )),
+            Ok(Err(_)) | Err(_) => Err(Locked),
         }
     }
 
     /// Waits for one statement's turn on the blocking thread that runs it, so the turn passes
     /// from one statement's end to the next's start without a trip through an async worker.
     fn enter_blocking(&self, runtime: &Handle) -> Result<OwnedSemaphorePermit, Locked> {
-        if let Ok(turn) = self.turns.clone().try_acquire_owned() {
-            return Ok(turn);
+        match self.turns.clone().try_acquire_owned() {
+            Ok(turn) => Ok(turn),
+            Err(_) => runtime.block_on(self.enter()),
         }
-        match runtime.block_on(tokio::time::timeout(
-            self.wait,
-            self.turns.clone().acquire_owned(),
-        )) {
-            Ok(Ok(turn)) => Ok(turn),
-            Ok(Err(_)) | Err(_) => Err(Locked),
-        }
+    }
+}
+
+/// As SQLite reports a lock it could not get, which `error::is_outage` answers with 503.
+impl From<Locked> for DieselError {
+    fn from(locked: Locked) -> Self {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(locked.to_string()))
     }
 }
 
@@ -391,50 +389,52 @@ mod tests {
         assert_eq!(path_of("postgres://x/y"), None);
     }
 
-    #[test]
-    fn every_connection_gets_the_pragmas_and_casefold() {
-        let dir = std::env::temp_dir().join(format!("bat-sqlite-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut conn = open(&dir.join("p.db")).unwrap();
+    /// The text column `v` of a query's one row.
+    fn text(conn: &mut SqliteConnection, sql: &str) -> String {
         #[derive(diesel::QueryableByName)]
         struct Row {
             #[diesel(sql_type = diesel::sql_types::Text)]
             v: String,
         }
-        let read = |conn: &mut SqliteConnection, sql: &str| {
-            use diesel::RunQueryDsl as _;
-            diesel::sql_query(sql).get_result::<Row>(conn).unwrap().v
-        };
+        use diesel::RunQueryDsl as _;
+        diesel::sql_query(sql).get_result::<Row>(conn).unwrap().v
+    }
+
+    #[test]
+    fn every_connection_gets_the_pragmas_and_casefold() {
+        let dir = std::env::temp_dir().join(format!("bat-sqlite-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut conn = open(&dir.join("p.db")).unwrap();
         assert_eq!(
-            read(
+            text(
                 &mut conn,
                 "SELECT CAST(timeout AS TEXT) AS v FROM pragma_busy_timeout"
             ),
             BUSY_TIMEOUT_MS.to_string()
         );
         assert_eq!(
-            read(
+            text(
                 &mut conn,
                 "SELECT journal_mode AS v FROM pragma_journal_mode"
             ),
             "wal"
         );
         assert_eq!(
-            read(
+            text(
                 &mut conn,
                 "SELECT CAST(synchronous AS TEXT) AS v FROM pragma_synchronous"
             ),
             "1"
         );
         assert_eq!(
-            read(
+            text(
                 &mut conn,
                 "SELECT CAST(foreign_keys AS TEXT) AS v FROM pragma_foreign_keys"
             ),
             "1"
         );
         assert_eq!(
-            read(&mut conn, "SELECT casefold('ÉLAN Vital') AS v"),
+            text(&mut conn, "SELECT casefold('ÉLAN Vital') AS v"),
             "élan vital"
         );
         drop(conn);
@@ -495,16 +495,7 @@ mod tests {
             started.elapsed()
         );
         // Neither uncommitted write survived.
-        #[derive(diesel::QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            v: String,
-        }
-        use diesel::RunQueryDsl as _;
-        let rows: Row = diesel::sql_query("SELECT group_concat(v) AS v FROM t")
-            .get_result(&mut outside)
-            .unwrap();
-        assert_eq!(rows.v, "3");
+        assert_eq!(text(&mut outside, ROWS), "3");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -529,21 +520,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// Every row of `t`, in insertion order.
+    /// Every committed row of `t`, in insertion order, comma-separated.
+    const ROWS: &str =
+        "SELECT coalesce(group_concat(v), '') AS v FROM (SELECT v FROM t ORDER BY rowid)";
+
+    /// [`ROWS`] read on a connection of its own.
     fn rows(dir: &Path) -> String {
-        #[derive(diesel::QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            v: String,
-        }
-        use diesel::RunQueryDsl as _;
-        let mut conn = open(&dir.join("c.db")).unwrap();
-        diesel::sql_query(
-            "SELECT coalesce(group_concat(v), '') AS v FROM (SELECT v FROM t ORDER BY rowid)",
-        )
-        .get_result::<Row>(&mut conn)
-        .unwrap()
-        .v
+        text(&mut open(&dir.join("c.db")).unwrap(), ROWS)
     }
 
     #[tokio::test]
